@@ -1,0 +1,126 @@
+import {
+  type EventBus,
+  findActiveKeyByHash,
+  findWebSession,
+  hashApiKey,
+  type Logger,
+  looksLikeApiKey,
+  type Role,
+  type Store,
+  touchApiKeys,
+} from "@nexus/core";
+
+/** Who is calling: the workspace a key or session belongs to, and its role there. */
+export interface Principal {
+  workspaceId: string;
+  workspaceSlug: string;
+  role: Role;
+  /** The API key used (directly or to open the session); null for a login-link session. */
+  keyId: string | null;
+  via: "key" | "session";
+}
+
+interface CacheEntry {
+  principal: Principal | null;
+  expiresAt: number;
+}
+
+export const keyRevokedTopic = "auth.key.revoked";
+
+const positiveTtlMs = 10_000;
+const negativeTtlMs = 5_000;
+const maxEntries = 10_000;
+const touchFlushMs = 60_000;
+
+/**
+ * Resolves keys and session tokens to principals. Lookups are cached so an authenticated
+ * request costs a hash and a map read; revocations are broadcast on the event bus so every
+ * replica drops the key at once, with the TTL as a backstop. Last-use times are batched.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly lastUsed = new Map<string, string>();
+  private readonly flushTimer: NodeJS.Timeout;
+  private unsubscribe?: () => Promise<void>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {
+    this.flushTimer = setInterval(() => void this.flushLastUsed(), touchFlushMs);
+    this.flushTimer.unref();
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.events.subscribe<{ keyId: string }>(keyRevokedTopic, (event) =>
+      this.forgetKey(event.payload.keyId),
+    );
+  }
+
+  async authenticateKey(key: string): Promise<Principal | null> {
+    if (!looksLikeApiKey(key)) return null;
+    const keyHash = hashApiKey(key);
+    const cached = this.cache.get(keyHash);
+    let principal: Principal | null;
+    if (cached && cached.expiresAt > Date.now()) {
+      principal = cached.principal;
+    } else {
+      const row = await findActiveKeyByHash(this.store.db, keyHash);
+      principal = row ? { ...row, via: "key" } : null;
+      this.remember(keyHash, principal);
+    }
+    if (principal?.keyId) this.lastUsed.set(principal.keyId, new Date().toISOString());
+    return principal;
+  }
+
+  async authenticateSession(token: string): Promise<Principal | null> {
+    if (token.length > 200) return null;
+    const session = await findWebSession(this.store.db, token);
+    if (!session) return null;
+    return {
+      workspaceId: session.workspaceId,
+      workspaceSlug: session.workspaceSlug,
+      role: session.role,
+      keyId: session.keyId,
+      via: "session",
+    };
+  }
+
+  /** Call after revoking a key: forgets it here and tells other replicas. */
+  async keyRevoked(keyId: string): Promise<void> {
+    this.forgetKey(keyId);
+    await this.events.publish(keyRevokedTopic, { keyId });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.unsubscribe?.();
+    await this.flushLastUsed();
+  }
+
+  private remember(keyHash: string, principal: Principal | null): void {
+    if (this.cache.size >= maxEntries) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(keyHash, { principal, expiresAt: Date.now() + (principal ? positiveTtlMs : negativeTtlMs) });
+  }
+
+  private forgetKey(keyId: string): void {
+    for (const [hash, entry] of this.cache) {
+      if (entry.principal?.keyId === keyId) this.cache.delete(hash);
+    }
+  }
+
+  private async flushLastUsed(): Promise<void> {
+    if (this.lastUsed.size === 0) return;
+    const batch = new Map(this.lastUsed);
+    this.lastUsed.clear();
+    try {
+      await touchApiKeys(this.store.db, batch);
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not record API key last use");
+    }
+  }
+}

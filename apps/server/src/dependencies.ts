@@ -1,0 +1,11 @@
+import type { Config, EventBus, Logger, Metrics, Queue, Store } from "@nexus/core";
+
+/** What the server is built from. Opened and closed by startNexus, or by a test. */
+export interface AppDependencies {
+  config: Config;
+  store: Store;
+  queue: Queue;
+  events: EventBus;
+  logger: Logger;
+  metrics: Metrics;
+}

@@ -1,0 +1,3 @@
+export { buildApp, type NexusApp } from "./app.ts";
+export type { AppDependencies } from "./dependencies.ts";
+export { type RunningNexus, type StartOptions, startNexus } from "./start-nexus.ts";

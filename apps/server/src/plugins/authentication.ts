@@ -1,0 +1,74 @@
+import { NexusError, type Role } from "@nexus/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Authenticator, Principal } from "../auth/authenticator.ts";
+
+export const sessionCookie = "nexus_session";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Route answers without a key (health, login, docs). */
+    public?: boolean;
+  }
+}
+
+const roleRank: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
+
+export function hasRole(principal: Principal, minimum: Role): boolean {
+  return roleRank[principal.role] >= roleRank[minimum];
+}
+
+/** Every /api and /v1 route needs a key (Bearer or x-api-key) or a web session unless marked public. */
+export function registerAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
+  app.decorateRequest("principal", null);
+  app.addHook("onRequest", async (request) => {
+    const path = request.url;
+    const guarded = path.startsWith("/api/") || path === "/api" || path.startsWith("/v1/") || path === "/v1";
+    if (!guarded || request.routeOptions.config.public) return;
+    request.principal = await identify(request, authenticator);
+  });
+}
+
+async function identify(request: FastifyRequest, authenticator: Authenticator): Promise<Principal> {
+  const authorization = request.headers.authorization;
+  const headerKey = request.headers["x-api-key"];
+  if (authorization !== undefined || headerKey !== undefined) {
+    const match = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization);
+    const key = match?.[1] ?? (typeof headerKey === "string" ? headerKey : undefined);
+    if (!key) throw new NexusError("authentication_error", "Authorization header must be 'Bearer <API key>'");
+    const principal = await authenticator.authenticateKey(key);
+    if (!principal) throw new NexusError("authentication_error", "Invalid or revoked API key");
+    return principal;
+  }
+  const token = readCookie(request.headers.cookie, sessionCookie);
+  if (token) {
+    const principal = await authenticator.authenticateSession(token);
+    if (!principal) throw new NexusError("authentication_error", "Session expired; sign in again");
+    return principal;
+  }
+  throw new NexusError(
+    "authentication_error",
+    "Missing API key: send 'Authorization: Bearer <key>' (create one with `nexus keys create`)",
+  );
+}
+
+/** The caller, for routes behind authentication. */
+export function principalOf(request: FastifyRequest, minimum: Role = "member"): Principal {
+  const principal = request.principal;
+  if (!principal) throw new NexusError("authentication_error", "Not signed in");
+  if (!hasRole(principal, minimum)) {
+    throw new NexusError("permission_denied", `This needs the ${minimum} role; your key is ${principal.role}`);
+  }
+  return principal;
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const [rawName, ...rest] = part.trim().split("=");
+    if (rawName === name) return decodeURIComponent(rest.join("="));
+  }
+  return undefined;
+}

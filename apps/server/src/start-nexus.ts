@@ -1,0 +1,80 @@
+import {
+  type Config,
+  createEventBus,
+  createLogger,
+  createMetrics,
+  createQueue,
+  ensureDefaultWorkspaces,
+  type Logger,
+  openStore,
+  redactUrl,
+  type StoreOptions,
+} from "@nexus/core";
+import { buildApp, type NexusApp } from "./app.ts";
+import type { AppDependencies } from "./dependencies.ts";
+
+export interface RunningNexus extends NexusApp {
+  /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
+  url: string;
+  dependencies: AppDependencies;
+  /** Graceful stop: refuse new requests, finish running ones, drain the queue, close connections. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Overrides the store options derived from config (tests use a PostgreSQL schema each). */
+  store?: StoreOptions;
+  /** Prefix for Redis keys and channels (tests use one each). */
+  redisPrefix?: string;
+  webRoot?: string;
+}
+
+/** Opens the store, queue and event bus from config, then serves the app. */
+export async function startNexus(config: Config, options: StartOptions = {}): Promise<RunningNexus> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const storeOptions: StoreOptions =
+    options.store ??
+    (config.database.kind === "sqlite"
+      ? { kind: "sqlite", file: config.database.file }
+      : { kind: "postgres", url: config.database.url });
+  const store = await openStore(storeOptions);
+  const opened: Array<() => Promise<unknown>> = [() => store.close()];
+  try {
+    await ensureDefaultWorkspaces(store.db);
+    const queue = await createQueue({ redisUrl: config.redisUrl, store, prefix: options.redisPrefix });
+    opened.unshift(() => queue.close());
+    const events = await createEventBus({ redisUrl: config.redisUrl, prefix: options.redisPrefix });
+    opened.unshift(() => events.close());
+    const dependencies: AppDependencies = { config, store, queue, events, logger, metrics: createMetrics() };
+    const nexus = await buildApp(dependencies, { webRoot: options.webRoot });
+    const address = await nexus.app.listen({ port: config.port, host: config.host });
+    const url = address.replace("[::1]", "localhost");
+    logger.info(
+      {
+        url,
+        store: storeOptions.kind === "sqlite" ? storeOptions.file : redactUrl(storeOptions.url),
+        queue: queue.kind,
+        events: events.kind,
+      },
+      "nexus started",
+    );
+    let stopping: Promise<void> | undefined;
+    return {
+      ...nexus,
+      url,
+      dependencies,
+      stop: () => {
+        stopping ??= (async () => {
+          await nexus.close();
+          for (const close of opened) await close();
+          logger.info("nexus stopped");
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    for (const close of opened) await close().catch(() => {});
+    throw error;
+  }
+}

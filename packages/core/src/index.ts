@@ -1,0 +1,11 @@
+export * from "./config.ts";
+export * from "./errors.ts";
+export * from "./events/index.ts";
+export * from "./ids.ts";
+export * from "./logger.ts";
+export * from "./metrics.ts";
+export * from "./queue/index.ts";
+export * from "./store/database.ts";
+export type * from "./store/schema.ts";
+export * from "./version.ts";
+export * from "./workspaces/index.ts";
