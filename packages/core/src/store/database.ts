@@ -58,15 +58,15 @@ async function openPostgres(options: { url: string; schema?: string; poolSize?: 
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
     throw new Error(`Invalid PostgreSQL schema name '${schema}'`);
   }
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // search_path as a startup option applies to every pooled connection before its first query.
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
   // A dropped connection must not crash the process; the next query reports the failure.
   pool.on("error", () => {});
-  if (schema) {
-    await pool.query(`create schema if not exists "${schema}"`);
-    pool.on("connect", (client) => {
-      client.query(`set search_path to "${schema}"`).catch(() => {});
-    });
-  }
+  if (schema) await pool.query(`create schema if not exists "${schema}"`);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
