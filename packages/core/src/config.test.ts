@@ -1,0 +1,70 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, redactUrl } from "./config.ts";
+
+describe("loadConfig", () => {
+  it("applies the embedded defaults with no environment at all", () => {
+    const config = loadConfig({}, {}, "/srv/app");
+    expect(config).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      dataDir: "/srv/app/.nexus",
+      database: { kind: "sqlite", file: "/srv/app/.nexus/nexus.db" },
+      modelsDir: "/srv/app/.nexus/models",
+      logLevel: "info",
+    });
+    expect(config.redisUrl).toBeUndefined();
+  });
+
+  it("reads every variable, and flags override the environment", () => {
+    const config = loadConfig(
+      {
+        NEXUS_PORT: "8080",
+        NEXUS_HOST: "0.0.0.0",
+        NEXUS_DATA_DIR: "/var/nexus",
+        NEXUS_DATABASE_URL: "postgres://nexus:pw@db:5432/nexus",
+        NEXUS_REDIS_URL: "redis://cache:6379",
+        NEXUS_MODELS_DIR: "/models",
+        NEXUS_LOG_LEVEL: "debug",
+      },
+      { NEXUS_PORT: "9090" },
+    );
+    expect(config).toMatchObject({
+      port: 9090,
+      host: "0.0.0.0",
+      dataDir: "/var/nexus",
+      database: { kind: "postgres", url: "postgres://nexus:pw@db:5432/nexus" },
+      redisUrl: "redis://cache:6379",
+      modelsDir: "/models",
+      logLevel: "debug",
+    });
+  });
+
+  it("treats empty variables as unset and takes sqlite: URLs relative to the data dir", () => {
+    const config = loadConfig({ NEXUS_PORT: "", NEXUS_DATABASE_URL: "sqlite:other.db" }, {}, "/x");
+    expect(config.port).toBe(3000);
+    expect(config.database).toEqual({ kind: "sqlite", file: path.join("/x/.nexus", "other.db") });
+  });
+
+  it("lists every problem at once with the variable and the bad value", () => {
+    let error: unknown;
+    try {
+      loadConfig({ NEXUS_PORT: "eighty", NEXUS_LOG_LEVEL: "loud", NEXUS_DATABASE_URL: "mysql://x", NEXUS_REDIS_URL: "http://x" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/NEXUS_PORT must be a number \(got "eighty"\)/);
+    expect(message).toMatch(/NEXUS_LOG_LEVEL must be one of/);
+    expect(message).toMatch(/NEXUS_DATABASE_URL must start with postgres:\/\//);
+    expect(message).toMatch(/NEXUS_REDIS_URL must start with redis:\/\//);
+    expect(() => loadConfig({ NEXUS_PORT: "70000" })).toThrow(/between 0 and 65535/);
+  });
+
+  it("redacts passwords in URLs", () => {
+    expect(redactUrl("postgres://nexus:s3cret@db:5432/nexus")).toBe("postgres://nexus:***@db:5432/nexus");
+    expect(redactUrl("redis://:s3cret@cache:6379")).not.toContain("s3cret");
+    expect(redactUrl("not a url://u:p@h")).not.toContain(":p@");
+  });
+});
