@@ -1,0 +1,13 @@
+// Prints "N passed, N failed" (and skipped, when any) from Vitest's JSON report.
+import fs from "node:fs";
+
+const file = process.argv[2] ?? ".vitest-results.json";
+if (!fs.existsSync(file)) {
+  console.error(`no test report at ${file}: the test run did not finish`);
+  process.exit(1);
+}
+const report = JSON.parse(fs.readFileSync(file, "utf8"));
+const failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+const skipped = report.numPendingTests + (report.numTodoTests ?? 0);
+console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+if (report.numTotalTests === 0) process.exit(1);
