@@ -1,0 +1,11 @@
+import type { Redis } from "ioredis";
+
+/** Deletes every key matching `pattern`, scanning rather than KEYS so a shared Redis is not blocked. */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}
