@@ -29,7 +29,6 @@ export async function buildApp(dependencies: AppDependencies, options: { webRoot
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
-    disableRequestLogging: false,
     requestIdHeader: false,
     genReqId: (request) => {
       const incoming = request.headers["x-request-id"];

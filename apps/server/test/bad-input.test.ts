@@ -90,7 +90,7 @@ describe("bad input gets a clear 4xx and never breaks the server", () => {
       body: "name=x",
     });
     expect(response.status).toBe(415);
-    expect((await errorOf(response)).type).toBe("invalid_request");
+    expect((await errorOf(response)).type).toBe("unsupported_media_type");
   });
 
   it("answers unknown routes and ids with 404", async () => {

@@ -9,6 +9,7 @@ export type ErrorType =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "unprocessable_entity"
   | "rate_limited"
   | "internal_error"
@@ -21,6 +22,7 @@ const statusByType: Record<ErrorType, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable_entity: 422,
   rate_limited: 429,
   internal_error: 500,

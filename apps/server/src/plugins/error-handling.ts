@@ -42,7 +42,7 @@ function toNexusError(error: FastifyError): NexusError {
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return new NexusError("invalid_request", `Malformed JSON body: ${error.message}`);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new NexusError("invalid_request", `Unsupported content type: ${error.message}`);
+      return new NexusError("unsupported_media_type", `${error.message}; send application/json`);
   }
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return new NexusError("invalid_request", `Malformed JSON body: ${error.message}`);
