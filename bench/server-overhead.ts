@@ -16,9 +16,17 @@ const durationArg = process.argv.indexOf("--duration");
 const duration = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 5;
 const concurrencies = [1, 16, 64];
 
-function startProcess(command: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+function startProcess(
+  command: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, command, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     const onData = (chunk: Buffer) => {
       output += chunk;
@@ -40,21 +48,30 @@ function startProcess(command: string[], env: Record<string, string>, ready: Reg
 
 async function measure(url: string, connections: number, headers: Record<string, string> = {}) {
   const result = await autocannon({ url, connections, duration, headers, pipelining: 1 });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99 };
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "nexus-bench-"));
 const cli = path.join(root, "apps/cli/bin/nexus.js");
-const key = execFileSync(process.execPath, [cli, "keys", "create", "--workspace", "nexus-os", "--role", "member"], {
-  env: { ...process.env, NEXUS_DATA_DIR: dataDir },
-  stdio: ["ignore", "pipe", "ignore"],
-})
+const key = execFileSync(
+  process.execPath,
+  [cli, "keys", "create", "--workspace", "nexus-os", "--role", "member"],
+  {
+    env: { ...process.env, NEXUS_DATA_DIR: dataDir },
+    stdio: ["ignore", "pipe", "ignore"],
+  },
+)
   .toString()
   .trim();
 
 const bare = await startProcess([path.join(root, "bench/bare-fastify.mjs")], {}, /listening (\d+)/);
-const nexus = await startProcess([cli, "start", "--port", "0"], { NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: "info" }, /running at (http:\/\/\S+)/);
+const nexus = await startProcess(
+  [cli, "start", "--port", "0"],
+  { NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: "info" },
+  /running at (http:\/\/\S+)/,
+);
 const bareUrl = `http://127.0.0.1:${bare.match[1]}/`;
 const nexusUrl = `${nexus.match[1]}/api/me`;
 
@@ -76,7 +93,11 @@ try {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-console.log(`server overhead, ${duration} s per point, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`);
-console.log("| connections | bare Fastify req/s | bare p99 ms | Nexus GET /api/me req/s | Nexus p99 ms | Nexus / bare |");
+console.log(
+  `server overhead, ${duration} s per point, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`,
+);
+console.log(
+  "| connections | bare Fastify req/s | bare p99 ms | Nexus GET /api/me req/s | Nexus p99 ms | Nexus / bare |",
+);
 console.log("| --- | --- | --- | --- | --- | --- |");
 for (const row of rows) console.log(row);

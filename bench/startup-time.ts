@@ -24,14 +24,22 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function timeToHealthy(args: string[], url: (port: number) => string, env: Record<string, string>): Promise<number> {
+async function timeToHealthy(
+  args: string[],
+  url: (port: number) => string,
+  env: Record<string, string>,
+): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args.map((arg) => arg.replace("{port}", String(port))), {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: "ignore",
-  });
+  const child = spawn(
+    process.execPath,
+    args.map((arg) => arg.replace("{port}", String(port))),
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: "ignore",
+    },
+  );
   try {
     for (;;) {
       try {
@@ -47,7 +55,8 @@ async function timeToHealthy(args: string[], url: (port: number) => string, env:
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "nexus-start-"));
 const env = { NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: "warn" };
@@ -65,7 +74,15 @@ fs.rmSync(dataDir, { recursive: true, force: true });
 
 const nexusMedian = median(nexusTimes);
 const bareMedian = median(bareTimes);
-console.log(`start-up to first healthy answer, median of ${runs}, ${os.cpus().length} cores, Node ${process.version}`);
-console.log(`bare Fastify: ${bareMedian.toFixed(0)} ms (runs: ${bareTimes.map((t) => t.toFixed(0)).join(", ")})`);
-console.log(`nexus start:  ${nexusMedian.toFixed(0)} ms (runs: ${nexusTimes.map((t) => t.toFixed(0)).join(", ")})`);
-console.log(`ratio nexus / bare: ${(nexusMedian / bareMedian).toFixed(1)}x; target < 3000 ms: ${nexusMedian < 3000 ? "met" : "MISSED"}`);
+console.log(
+  `start-up to first healthy answer, median of ${runs}, ${os.cpus().length} cores, Node ${process.version}`,
+);
+console.log(
+  `bare Fastify: ${bareMedian.toFixed(0)} ms (runs: ${bareTimes.map((t) => t.toFixed(0)).join(", ")})`,
+);
+console.log(
+  `nexus start:  ${nexusMedian.toFixed(0)} ms (runs: ${nexusTimes.map((t) => t.toFixed(0)).join(", ")})`,
+);
+console.log(
+  `ratio nexus / bare: ${(nexusMedian / bareMedian).toFixed(1)}x; target < 3000 ms: ${nexusMedian < 3000 ? "met" : "MISSED"}`,
+);

@@ -15,13 +15,17 @@ describe("nexus CLI on the local data directory", () => {
   it("lists the four sites on a fresh data directory", async () => {
     const result = await runCli(["workspaces", "list"], env());
     expect(result.code).toBe(0);
-    for (const slug of ["azi-learns-ai", "agentx", "ai-workflow", "nexus-os"]) expect(result.stdout).toContain(slug);
+    for (const slug of ["azi-learns-ai", "agentx", "ai-workflow", "nexus-os"])
+      expect(result.stdout).toContain(slug);
     const json = await runCli(["workspaces", "list", "--json"], env());
     expect(JSON.parse(json.stdout)).toHaveLength(4);
   });
 
   it("creates a key shown once, lists it by prefix only, and revokes it", async () => {
-    const created = await runCli(["keys", "create", "--workspace", "agentx", "--role", "admin", "--name", "ci"], env());
+    const created = await runCli(
+      ["keys", "create", "--workspace", "agentx", "--role", "admin", "--name", "ci"],
+      env(),
+    );
     expect(created.code).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^nx_[A-Za-z0-9_-]{43}$/);
@@ -58,7 +62,10 @@ describe("nexus CLI on the local data directory", () => {
     expect(missingArgument.stderr).toMatch(/missing required argument/);
     const emptyName = await runCli(["keys", "create", "--name", " "], env());
     expect(emptyName.code).toBe(2);
-    const noKey = await runCli(["keys", "list", "--url", "http://127.0.0.1:9"], { ...env(), NEXUS_API_KEY: undefined });
+    const noKey = await runCli(["keys", "list", "--url", "http://127.0.0.1:9"], {
+      ...env(),
+      NEXUS_API_KEY: undefined,
+    });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/NEXUS_API_KEY/);
   });
@@ -70,7 +77,11 @@ describe("nexus CLI on the local data directory", () => {
     const unknownKey = await runCli(["keys", "revoke", "key_missing"], env());
     expect(unknownKey.code).toBe(1);
     expect(unknownKey.stderr).toMatch(/API key 'key_missing' not found/);
-    const badConfig = await runCli(["workspaces", "list"], { ...env(), NEXUS_PORT: "eighty", NEXUS_LOG_LEVEL: "loud" });
+    const badConfig = await runCli(["workspaces", "list"], {
+      ...env(),
+      NEXUS_PORT: "eighty",
+      NEXUS_LOG_LEVEL: "loud",
+    });
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toMatch(/NEXUS_PORT must be a number/);
     expect(badConfig.stderr).toMatch(/NEXUS_LOG_LEVEL must be one of/);
@@ -80,7 +91,10 @@ describe("nexus CLI on the local data directory", () => {
     });
     expect(badDatabase.code).toBe(1);
     expect(badDatabase.stderr).toMatch(/Cannot open the database/);
-    const unreachable = await runCli(["keys", "list", "--url", "http://127.0.0.1:9"], { ...env(), NEXUS_API_KEY: "nx_x" });
+    const unreachable = await runCli(["keys", "list", "--url", "http://127.0.0.1:9"], {
+      ...env(),
+      NEXUS_API_KEY: "nx_x",
+    });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/Cannot reach/);
   });
@@ -93,7 +107,14 @@ describe("nexus CLI on the local data directory", () => {
     expect(healthy.stdout).toMatch(/Local models: no GGUF model/);
     expect(healthy.stdout).toMatch(/Chromium/);
     const json = JSON.parse((await runCli(["doctor", "--json"], env())).stdout) as Array<{ name: string }>;
-    expect(json.map((check) => check.name)).toEqual(["Node.js", "Data directory", "Database", "Redis", "Local models", "Chromium"]);
+    expect(json.map((check) => check.name)).toEqual([
+      "Node.js",
+      "Data directory",
+      "Database",
+      "Redis",
+      "Local models",
+      "Chromium",
+    ]);
 
     const broken = await runCli(["doctor"], { ...env(), NEXUS_REDIS_URL: "redis://:hunter2@127.0.0.1:1" });
     expect(broken.code).toBe(1);

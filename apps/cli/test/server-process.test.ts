@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../../packages/core/src/testing/test-databases.ts";
 import { freePort, runCli, spawnCli } from "./run-cli.ts";
 
@@ -72,10 +72,16 @@ describe("nexus start and nexus worker as processes", () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const port = await freePort();
-    const first = spawnCli(["start", "--port", String(port)], { NEXUS_DATA_DIR: dir, NEXUS_LOG_LEVEL: "silent" });
+    const first = spawnCli(["start", "--port", String(port)], {
+      NEXUS_DATA_DIR: dir,
+      NEXUS_LOG_LEVEL: "silent",
+    });
     cleanups.push(() => first.kill("SIGKILL"));
     await waitFor(`http://127.0.0.1:${port}/healthz`, 15_000);
-    const second = await runCli(["start", "--port", String(port)], { NEXUS_DATA_DIR: dir, NEXUS_LOG_LEVEL: "silent" });
+    const second = await runCli(["start", "--port", String(port)], {
+      NEXUS_DATA_DIR: dir,
+      NEXUS_LOG_LEVEL: "silent",
+    });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/Port \d+ is in use/);
     const badPort = await runCli(["start", "--port", "99999"], { NEXUS_DATA_DIR: dir });

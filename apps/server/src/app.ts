@@ -24,7 +24,10 @@ export interface NexusApp {
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Composes the packages into one Fastify app. The only place the pieces are wired together. */
-export async function buildApp(dependencies: AppDependencies, options: { webRoot?: string } = {}): Promise<NexusApp> {
+export async function buildApp(
+  dependencies: AppDependencies,
+  options: { webRoot?: string } = {},
+): Promise<NexusApp> {
   const { config, logger, metrics, store, events } = dependencies;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

@@ -27,7 +27,11 @@ describe("bad input gets a clear 4xx and never breaks the server", () => {
       "authentication_error",
       /Bearer/,
     );
-    await expectError(await server.call("/api/me", { key: "nx_" + "a".repeat(43) }), 401, "authentication_error");
+    await expectError(
+      await server.call("/api/me", { key: `nx_${"a".repeat(43)}` }),
+      401,
+      "authentication_error",
+    );
     await expectError(await server.call("/api/me", { key: "x".repeat(5000) }), 401, "authentication_error");
     await expectError(
       await server.call("/api/me", { headers: { cookie: "nexus_session=forged" } }),
@@ -61,13 +65,42 @@ describe("bad input gets a clear 4xx and never breaks the server", () => {
       /role/,
     );
     expect(error.param).toBe("role");
-    await expectError(await server.call("/api/keys", { method: "POST", key: owner, json: { name: 42 } }), 400, "invalid_request", /name/);
-    await expectError(await server.call("/api/keys", { method: "POST", key: owner, json: { admin: true } }), 400, "invalid_request");
-    await expectError(await server.call("/api/keys", { method: "POST", key: owner, json: [1, 2] }), 400, "invalid_request");
-    await expectError(await server.call("/api/keys", { method: "POST", key: owner, json: "string" }), 400, "invalid_request");
-    await expectError(await server.call("/api/keys", { method: "POST", key: owner, json: { name: "" } }), 400, "invalid_request");
-    await expectError(await server.call("/api/sessions", { method: "POST", json: { key: 1 } }), 400, "invalid_request");
-    await expectError(await server.call("/api/keys?includeRevoked=maybe", { key: owner }), 400, "invalid_request");
+    await expectError(
+      await server.call("/api/keys", { method: "POST", key: owner, json: { name: 42 } }),
+      400,
+      "invalid_request",
+      /name/,
+    );
+    await expectError(
+      await server.call("/api/keys", { method: "POST", key: owner, json: { admin: true } }),
+      400,
+      "invalid_request",
+    );
+    await expectError(
+      await server.call("/api/keys", { method: "POST", key: owner, json: [1, 2] }),
+      400,
+      "invalid_request",
+    );
+    await expectError(
+      await server.call("/api/keys", { method: "POST", key: owner, json: "string" }),
+      400,
+      "invalid_request",
+    );
+    await expectError(
+      await server.call("/api/keys", { method: "POST", key: owner, json: { name: "" } }),
+      400,
+      "invalid_request",
+    );
+    await expectError(
+      await server.call("/api/sessions", { method: "POST", json: { key: 1 } }),
+      400,
+      "invalid_request",
+    );
+    await expectError(
+      await server.call("/api/keys?includeRevoked=maybe", { key: owner }),
+      400,
+      "invalid_request",
+    );
   });
 
   it("refuses bodies over the limit with 413 and keeps serving", async () => {
@@ -95,7 +128,11 @@ describe("bad input gets a clear 4xx and never breaks the server", () => {
 
   it("answers unknown routes and ids with 404", async () => {
     await expectError(await server.call("/api/nothing-here", { key: owner }), 404, "not_found", /No route/);
-    await expectError(await server.call("/api/keys/key_doesnotexist", { method: "DELETE", key: owner }), 404, "not_found");
+    await expectError(
+      await server.call("/api/keys/key_doesnotexist", { method: "DELETE", key: owner }),
+      404,
+      "not_found",
+    );
     await expectError(await server.call("/api/workspaces/nope", { key: owner }), 404, "not_found");
     await expectError(await server.call("/nope"), 404, "not_found");
   });

@@ -20,7 +20,9 @@ describe("metrics, OpenAPI, request ids and logs", () => {
     expect(text).toMatch(/nexus_process_cpu_user_seconds_total/);
     expect(text).toMatch(/nexus_http_requests_total\{method="GET",route="\/api\/me",status="200"\} \d+/);
     expect(text).toMatch(/nexus_http_requests_total\{method="GET",route="\/api\/me",status="401"\} \d+/);
-    expect(text).toMatch(/nexus_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/me"/);
+    expect(text).toMatch(
+      /nexus_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/me"/,
+    );
   });
 
   it("publishes an OpenAPI document generated from the route schemas", async () => {
@@ -32,7 +34,15 @@ describe("metrics, OpenAPI, request ids and logs", () => {
     };
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(["/api/me", "/api/workspaces", "/api/keys", "/api/keys/{id}", "/api/sessions", "/healthz", "/readyz"]),
+      expect.arrayContaining([
+        "/api/me",
+        "/api/workspaces",
+        "/api/keys",
+        "/api/keys/{id}",
+        "/api/sessions",
+        "/healthz",
+        "/readyz",
+      ]),
     );
     const create = document.paths["/api/keys"]?.post;
     expect(JSON.stringify(create?.requestBody)).toContain('"role"');
@@ -49,7 +59,11 @@ describe("metrics, OpenAPI, request ids and logs", () => {
   });
 
   it("writes structured JSON logs with the request id and never a secret", async () => {
-    const created = await server.call("/api/keys", { method: "POST", key: owner, json: { name: "secret-test" } });
+    const created = await server.call("/api/keys", {
+      method: "POST",
+      key: owner,
+      json: { name: "secret-test" },
+    });
     const { key } = (await created.json()) as { key: string };
     await server.call("/api/me", { key, headers: { "x-request-id": "log-check-1" } });
     await server.call("/api/sessions", { method: "POST", json: { key } });

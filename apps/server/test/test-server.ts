@@ -1,12 +1,11 @@
 import { Writable } from "node:stream";
+import { createApiKey, createLogger, getWorkspaceBySlug, loadConfig, type Role } from "@nexus/core";
 import {
-  createApiKey,
-  createLogger,
-  getWorkspaceBySlug,
-  loadConfig,
-  type Role,
-} from "@nexus/core";
-import { freshStoreOptions, tempDir, testRedisUrl, uniqueName } from "../../../packages/core/src/testing/test-databases.ts";
+  freshStoreOptions,
+  tempDir,
+  testRedisUrl,
+  uniqueName,
+} from "../../../packages/core/src/testing/test-databases.ts";
 import { type RunningNexus, startNexus } from "../src/index.ts";
 
 export interface TestServer {
@@ -24,7 +23,9 @@ export interface TestServer {
 export type Backend = { store: "sqlite" | "postgres"; redis: boolean };
 
 /** A real server on a free port over a fresh database, logging into memory. */
-export async function startTestServer(backend: Backend = { store: "sqlite", redis: false }): Promise<TestServer> {
+export async function startTestServer(
+  backend: Backend = { store: "sqlite", redis: false },
+): Promise<TestServer> {
   const { dir, cleanup } = tempDir();
   const database = freshStoreOptions(backend.store);
   const logs: string[] = [];
@@ -76,7 +77,9 @@ export async function startTestServer(backend: Backend = { store: "sqlite", redi
 }
 
 /** Asserts the standard error shape and returns it. */
-export async function errorOf(response: Response): Promise<{ type: string; message: string; param?: string }> {
+export async function errorOf(
+  response: Response,
+): Promise<{ type: string; message: string; param?: string }> {
   const body = (await response.json()) as { error?: { type: string; message: string } };
   if (!body.error || typeof body.error.type !== "string" || typeof body.error.message !== "string") {
     throw new Error(`not an error body: ${JSON.stringify(body)}`);

@@ -33,8 +33,14 @@ describe.each(backends)("workspaces, keys and isolation on %s", (_name, backend)
   it("has the four sites as workspaces, and a key sees only its own", async () => {
     const me = await server.call("/api/me", { key: agentxOwner });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ workspace: { slug: "agentx", name: "AgentX Interface" }, role: "owner", via: "key" });
-    const list = (await (await server.call("/api/workspaces", { key: agentxOwner })).json()) as { data: Array<{ slug: string }> };
+    expect(await me.json()).toMatchObject({
+      workspace: { slug: "agentx", name: "AgentX Interface" },
+      role: "owner",
+      via: "key",
+    });
+    const list = (await (await server.call("/api/workspaces", { key: agentxOwner })).json()) as {
+      data: Array<{ slug: string }>;
+    };
     expect(list.data.map((workspace) => workspace.slug)).toEqual(["agentx"]);
     expect((await server.call("/api/workspaces/agentx", { key: agentxOwner })).status).toBe(200);
     const other = await server.call("/api/workspaces/azi-learns-ai", { key: agentxOwner });
@@ -43,7 +49,11 @@ describe.each(backends)("workspaces, keys and isolation on %s", (_name, backend)
   });
 
   it("creates a key once, lists it without the secret, and the new key works", async () => {
-    const created = await server.call("/api/keys", { method: "POST", key: agentxOwner, json: { name: "bot", role: "member" } });
+    const created = await server.call("/api/keys", {
+      method: "POST",
+      key: agentxOwner,
+      json: { name: "bot", role: "member" },
+    });
     expect(created.status).toBe(201);
     const { key, id, role } = (await created.json()) as { key: string; id: string; role: string };
     expect(role).toBe("member");
@@ -56,7 +66,11 @@ describe.each(backends)("workspaces, keys and isolation on %s", (_name, backend)
   });
 
   it("never lets one workspace's key read or change another's keys", async () => {
-    const victim = await server.call("/api/keys", { method: "POST", key: learnsOwner, json: { name: "victim" } });
+    const victim = await server.call("/api/keys", {
+      method: "POST",
+      key: learnsOwner,
+      json: { name: "victim" },
+    });
     const { id: victimId, key: victimKey } = (await victim.json()) as { id: string; key: string };
     const agentxList = await (await server.call("/api/keys", { key: agentxOwner })).text();
     expect(agentxList).not.toContain(victimId);
@@ -87,13 +101,19 @@ describe.each(backends)("workspaces, keys and isolation on %s", (_name, backend)
       ["POST", "/api/keys"],
       ["DELETE", "/api/keys/key_x"],
     ] as const) {
-      const response = await server.call(path, { method, key: member, ...(method === "POST" ? { json: {} } : {}) });
+      const response = await server.call(path, {
+        method,
+        key: member,
+        ...(method === "POST" ? { json: {} } : {}),
+      });
       expect(response.status, `${method} ${path}`).toBe(403);
       expect((await errorOf(response)).type).toBe("permission_denied");
     }
     const escalate = await server.call("/api/keys", { method: "POST", key: admin, json: { role: "owner" } });
     expect(escalate.status).toBe(403);
-    expect((await server.call("/api/keys", { method: "POST", key: admin, json: { role: "admin" } })).status).toBe(201);
+    expect(
+      (await server.call("/api/keys", { method: "POST", key: admin, json: { role: "admin" } })).status,
+    ).toBe(201);
   });
 
   it("signs the browser in with a key or a one-time code, and out again", async () => {
@@ -111,7 +131,10 @@ describe.each(backends)("workspaces, keys and isolation on %s", (_name, backend)
     const reused = await server.call("/api/sessions", { method: "POST", json: { loginCode: code } });
     expect(reused.status).toBe(401);
 
-    const signOut = await server.call("/api/sessions/current", { method: "DELETE", headers: { cookie: session } });
+    const signOut = await server.call("/api/sessions/current", {
+      method: "DELETE",
+      headers: { cookie: session },
+    });
     expect(signOut.status).toBe(204);
     expect((await server.call("/api/me", { headers: { cookie: session } })).status).toBe(401);
   });

@@ -49,7 +49,12 @@ describe("loadConfig", () => {
   it("lists every problem at once with the variable and the bad value", () => {
     let error: unknown;
     try {
-      loadConfig({ NEXUS_PORT: "eighty", NEXUS_LOG_LEVEL: "loud", NEXUS_DATABASE_URL: "mysql://x", NEXUS_REDIS_URL: "http://x" });
+      loadConfig({
+        NEXUS_PORT: "eighty",
+        NEXUS_LOG_LEVEL: "loud",
+        NEXUS_DATABASE_URL: "mysql://x",
+        NEXUS_REDIS_URL: "http://x",
+      });
     } catch (caught) {
       error = caught;
     }

@@ -67,7 +67,10 @@ export function loadConfig(
   const parsed = environmentSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message} (got ${JSON.stringify(raw[String(issue.path[0])])})`),
+      parsed.error.issues.map(
+        (issue) =>
+          `${issue.path.join(".")} ${issue.message} (got ${JSON.stringify(raw[String(issue.path[0])])})`,
+      ),
     );
   }
   const env = parsed.data;

@@ -43,13 +43,16 @@ export class NexusError extends Error {
   }
 
   toBody(): { error: { type: ErrorType; message: string; param?: string } } {
-    return { error: { type: this.type, message: this.message, ...(this.param ? { param: this.param } : {}) } };
+    return {
+      error: { type: this.type, message: this.message, ...(this.param ? { param: this.param } : {}) },
+    };
   }
 }
 
 export const invalidRequest = (message: string, param?: string) =>
   new NexusError("invalid_request", message, { param });
-export const notFound = (what: string, id: string) => new NexusError("not_found", `${what} '${id}' not found`);
+export const notFound = (what: string, id: string) =>
+  new NexusError("not_found", `${what} '${id}' not found`);
 export const permissionDenied = (message: string) => new NexusError("permission_denied", message);
 export const unauthenticated = (message: string) => new NexusError("authentication_error", message);
 export const conflict = (message: string) => new NexusError("conflict", message);

@@ -5,7 +5,10 @@ import type { Command } from "commander";
 export function addDataOptions(command: Command): Command {
   return command
     .option("--workspace <slug>", "workspace to act in", defaultWorkspaceSlug)
-    .option("--url <url>", "act on a running server (needs NEXUS_API_KEY) instead of the local data directory")
+    .option(
+      "--url <url>",
+      "act on a running server (needs NEXUS_API_KEY) instead of the local data directory",
+    )
     .option("--data-dir <dir>", "local data directory (default: NEXUS_DATA_DIR or .nexus)")
     .option("--json", "print JSON");
 }

@@ -36,7 +36,12 @@ function checkNode(): CheckResult {
   const ok = major > 20 || (major === 20 && minor >= 19);
   return ok
     ? { name: "Node.js", status: "ok", detail: `v${process.versions.node}` }
-    : { name: "Node.js", status: "fail", detail: `v${process.versions.node} is too old`, fix: "Install Node.js 20.19 or newer" };
+    : {
+        name: "Node.js",
+        status: "fail",
+        detail: `v${process.versions.node} is too old`,
+        fix: "Install Node.js 20.19 or newer",
+      };
 }
 
 function checkDataDir(dataDir: string): CheckResult {
@@ -64,7 +69,11 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
     );
     await store.ping();
     await store.close();
-    return { name: "Database", status: "ok", detail: `${config.database.kind} at ${where}, schema up to date` };
+    return {
+      name: "Database",
+      status: "ok",
+      detail: `${config.database.kind} at ${where}, schema up to date`,
+    };
   } catch (error) {
     return {
       name: "Database",
@@ -79,7 +88,8 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
 }
 
 async function checkRedis(redisUrl: string | undefined): Promise<CheckResult> {
-  if (!redisUrl) return { name: "Redis", status: "ok", detail: "not configured: in-process queue and events" };
+  if (!redisUrl)
+    return { name: "Redis", status: "ok", detail: "not configured: in-process queue and events" };
   const events = await createEventBus({ redisUrl });
   try {
     await events.ping();
@@ -101,7 +111,11 @@ function checkModels(modelsDir: string): CheckResult {
     ? fs.readdirSync(modelsDir).filter((file) => file.toLowerCase().endsWith(".gguf"))
     : [];
   if (models.length > 0) {
-    return { name: "Local models", status: "ok", detail: `${models.length} GGUF in ${modelsDir}: ${models.slice(0, 5).join(", ")}` };
+    return {
+      name: "Local models",
+      status: "ok",
+      detail: `${models.length} GGUF in ${modelsDir}: ${models.slice(0, 5).join(", ")}`,
+    };
   }
   return {
     name: "Local models",

@@ -30,10 +30,14 @@ export function registerKeysCommand(program: Command): void {
       throw new CliError("--name must be 1 to 100 characters", 2);
     }
     const created = options.url
-      ? await RemoteClient.fromEnvironment(options.url).request<ApiKeyInfo & { key: string }>("POST", "/api/keys", {
-          role: options.role,
-          ...(options.name ? { name: options.name } : {}),
-        })
+      ? await RemoteClient.fromEnvironment(options.url).request<ApiKeyInfo & { key: string }>(
+          "POST",
+          "/api/keys",
+          {
+            role: options.role,
+            ...(options.name ? { name: options.name } : {}),
+          },
+        )
       : await withLocalStore(configFrom(options), async (store) => {
           const workspace = await getWorkspaceBySlug(store.db, options.workspace).catch(rethrowAsCli);
           const { key, info } = await createApiKey(store.db, {
@@ -53,10 +57,7 @@ export function registerKeysCommand(program: Command): void {
   });
 
   addDataOptions(
-    keys
-      .command("list")
-      .description("List API keys of a workspace")
-      .option("--all", "include revoked keys"),
+    keys.command("list").description("List API keys of a workspace").option("--all", "include revoked keys"),
   ).action(async (options: DataOptions & { all?: boolean }) => {
     const list = options.url
       ? (
@@ -74,32 +75,42 @@ export function registerKeysCommand(program: Command): void {
       return;
     }
     if (list.length === 0) {
-      console.log(`No API keys in ${options.workspace}. Create one with: nexus keys create --workspace ${options.workspace}`);
+      console.log(
+        `No API keys in ${options.workspace}. Create one with: nexus keys create --workspace ${options.workspace}`,
+      );
       return;
     }
     console.log(
       formatTable(
         ["ID", "NAME", "ROLE", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
-        list.map((key) => [key.id, key.name, key.role, `${key.key_prefix}…`, key.created_at, key.last_used_at, key.revoked_at]),
+        list.map((key) => [
+          key.id,
+          key.name,
+          key.role,
+          `${key.key_prefix}…`,
+          key.created_at,
+          key.last_used_at,
+          key.revoked_at,
+        ]),
       ),
     );
   });
 
-  addDataOptions(keys.command("revoke").description("Revoke an API key").argument("<id>", "key id (from keys list)")).action(
-    async (id: string, options: DataOptions) => {
-      const revoked = options.url
-        ? await RemoteClient.fromEnvironment(options.url).request<ApiKeyInfo>(
-            "DELETE",
-            `/api/keys/${encodeURIComponent(id)}`,
-          )
-        : await withLocalStore(configFrom(options), async (store) => {
-            const workspace = await getWorkspaceBySlug(store.db, options.workspace).catch(rethrowAsCli);
-            return revokeApiKey(store.db, workspace.id, id).catch(rethrowAsCli);
-          });
-      if (options.json) console.log(JSON.stringify(revoked, null, 2));
-      else console.log(`Revoked key ${revoked.id} (${revoked.name}).`);
-    },
-  );
+  addDataOptions(
+    keys.command("revoke").description("Revoke an API key").argument("<id>", "key id (from keys list)"),
+  ).action(async (id: string, options: DataOptions) => {
+    const revoked = options.url
+      ? await RemoteClient.fromEnvironment(options.url).request<ApiKeyInfo>(
+          "DELETE",
+          `/api/keys/${encodeURIComponent(id)}`,
+        )
+      : await withLocalStore(configFrom(options), async (store) => {
+          const workspace = await getWorkspaceBySlug(store.db, options.workspace).catch(rethrowAsCli);
+          return revokeApiKey(store.db, workspace.id, id).catch(rethrowAsCli);
+        });
+    if (options.json) console.log(JSON.stringify(revoked, null, 2));
+    else console.log(`Revoked key ${revoked.id} (${revoked.name}).`);
+  });
 }
 
 function rethrowAsCli(error: unknown): never {

@@ -19,7 +19,8 @@ export function registerStartCommand(program: Command): void {
         nexus = await startNexus(config);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === "EADDRINUSE") throw new CliError(`Port ${config.port} is in use; pick another with --port`);
+        if (code === "EADDRINUSE")
+          throw new CliError(`Port ${config.port} is in use; pick another with --port`);
         if (code === "EACCES") throw new CliError(`Not allowed to listen on ${config.host}:${config.port}`);
         throw new CliError(`Nexus could not start: ${(error as Error).message}`);
       }

@@ -15,9 +15,20 @@ export function registerWorkspacesCommand(program: Command): void {
     .option("--json", "print JSON")
     .action(async (options: Omit<DataOptions, "workspace">) => {
       const list = options.url
-        ? (await RemoteClient.fromEnvironment(options.url).request<{ data: Workspace[] }>("GET", "/api/workspaces")).data
+        ? (
+            await RemoteClient.fromEnvironment(options.url).request<{ data: Workspace[] }>(
+              "GET",
+              "/api/workspaces",
+            )
+          ).data
         : await withLocalStore(configFrom(options), (store) => listWorkspaces(store.db));
       if (options.json) console.log(JSON.stringify(list, null, 2));
-      else console.log(formatTable(["SLUG", "NAME", "ID"], list.map((workspace) => [workspace.slug, workspace.name, workspace.id])));
+      else
+        console.log(
+          formatTable(
+            ["SLUG", "NAME", "ID"],
+            list.map((workspace) => [workspace.slug, workspace.name, workspace.id]),
+          ),
+        );
     });
 }

@@ -104,7 +104,10 @@ export class Authenticator {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.set(keyHash, { principal, expiresAt: Date.now() + (principal ? positiveTtlMs : negativeTtlMs) });
+    this.cache.set(keyHash, {
+      principal,
+      expiresAt: Date.now() + (principal ? positiveTtlMs : negativeTtlMs),
+    });
   }
 
   private forgetKey(keyId: string): void {

@@ -59,7 +59,10 @@ export function principalOf(request: FastifyRequest, minimum: Role = "member"): 
   const principal = request.principal;
   if (!principal) throw new NexusError("authentication_error", "Not signed in");
   if (!hasRole(principal, minimum)) {
-    throw new NexusError("permission_denied", `This needs the ${minimum} role; your key is ${principal.role}`);
+    throw new NexusError(
+      "permission_denied",
+      `This needs the ${minimum} role; your key is ${principal.role}`,
+    );
   }
   return principal;
 }

@@ -10,7 +10,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: "Nexus API",
         version: nexusVersion,
-        description: "Native Nexus API. Errors are {\"error\":{\"type\",\"message\",\"param\"?}}.",
+        description: 'Native Nexus API. Errors are {"error":{"type","message","param"?}}.',
       },
       components: {
         securitySchemes: {
@@ -24,5 +24,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 }
 
 export function registerOpenApiRoute(app: FastifyInstance): void {
-  app.get("/api/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+  app.get("/api/openapi.json", { schema: { hide: true }, config: { public: true } }, async () =>
+    app.swagger(),
+  );
 }

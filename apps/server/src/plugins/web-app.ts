@@ -15,7 +15,9 @@ export async function registerWebApp(app: FastifyInstance, webRoot = defaultWebR
     app.get("/", { schema: { hide: true } }, async (_request, reply) =>
       reply
         .type("text/html")
-        .send("<!doctype html><title>Nexus</title><p>The web app is not built. Run <code>npm run prepare</code>.</p>"),
+        .send(
+          "<!doctype html><title>Nexus</title><p>The web app is not built. Run <code>npm run prepare</code>.</p>",
+        ),
     );
     return;
   }

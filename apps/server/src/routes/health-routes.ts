@@ -16,10 +16,16 @@ export function healthRoutes(dependencies: AppDependencies): FastifyPluginAsyncZ
           tags: ["health"],
           summary: "Liveness: the process answers",
           security: [],
-          response: { 200: z.object({ status: z.literal("ok"), version: z.string(), uptimeSeconds: z.number() }) },
+          response: {
+            200: z.object({ status: z.literal("ok"), version: z.string(), uptimeSeconds: z.number() }),
+          },
         },
       },
-      async () => ({ status: "ok" as const, version: nexusVersion, uptimeSeconds: Math.round(process.uptime()) }),
+      async () => ({
+        status: "ok" as const,
+        version: nexusVersion,
+        uptimeSeconds: Math.round(process.uptime()),
+      }),
     );
 
     const checkSchema = z.object({ ok: z.boolean(), kind: z.string(), error: z.string().optional() });

@@ -1,4 +1,4 @@
-import { createApiKey, NexusError, revokeApiKey, listApiKeys } from "@nexus/core";
+import { createApiKey, listApiKeys, NexusError, revokeApiKey } from "@nexus/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Authenticator } from "../auth/authenticator.ts";
@@ -30,7 +30,11 @@ export function keyRoutes({ store }: AppDependencies, authenticator: Authenticat
         if (!hasRole(principal, role)) {
           throw new NexusError("permission_denied", `An ${principal.role} cannot create an ${role} key`);
         }
-        const { key, info } = await createApiKey(store.db, { workspaceId: principal.workspaceId, role, name });
+        const { key, info } = await createApiKey(store.db, {
+          workspaceId: principal.workspaceId,
+          role,
+          name,
+        });
         return reply.status(201).send({ ...info, key });
       },
     );

@@ -64,7 +64,12 @@ export function sessionRoutes(
       "/api/sessions/current",
       {
         config: { public: true },
-        schema: { tags: ["sessions"], summary: "Sign out of the web app", security: [], response: { 204: z.null() } },
+        schema: {
+          tags: ["sessions"],
+          summary: "Sign out of the web app",
+          security: [],
+          response: { 204: z.null() },
+        },
       },
       async (request, reply) => {
         const token = readCookie(request.headers.cookie, sessionCookie);

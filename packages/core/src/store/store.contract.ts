@@ -10,7 +10,12 @@ import {
   touchApiKeys,
 } from "../workspaces/api-keys.ts";
 import { createWebSession, deleteWebSession, findWebSession } from "../workspaces/web-sessions.ts";
-import { defaultWorkspaces, ensureDefaultWorkspaces, getWorkspaceBySlug, listWorkspaces } from "../workspaces/workspaces.ts";
+import {
+  defaultWorkspaces,
+  ensureDefaultWorkspaces,
+  getWorkspaceBySlug,
+  listWorkspaces,
+} from "../workspaces/workspaces.ts";
 import { openStore, type Store, type StoreOptions } from "./database.ts";
 
 /** The behaviour every store (SQLite, PostgreSQL) must show. */
@@ -52,7 +57,11 @@ export function runStoreContract(
 
     it("stores only a hash of each key and finds the key by it", async () => {
       const workspace = await getWorkspaceBySlug(store.db, "agentx");
-      const { key, info } = await createApiKey(store.db, { workspaceId: workspace.id, role: "admin", name: "ci" });
+      const { key, info } = await createApiKey(store.db, {
+        workspaceId: workspace.id,
+        role: "admin",
+        name: "ci",
+      });
       expect(key).toMatch(/^nx_[A-Za-z0-9_-]{43}$/);
       const rows = await store.db.selectFrom("api_keys").selectAll().execute();
       expect(JSON.stringify(rows)).not.toContain(key);
@@ -74,7 +83,11 @@ export function runStoreContract(
     it("revokes a key: it stops authenticating, its sessions end, and it lists only with revoked ones", async () => {
       const workspace = await getWorkspaceBySlug(store.db, "nexus-os");
       const { key, info } = await createApiKey(store.db, { workspaceId: workspace.id, role: "member" });
-      const session = await createWebSession(store.db, { workspaceId: workspace.id, role: "member", apiKeyId: info.id });
+      const session = await createWebSession(store.db, {
+        workspaceId: workspace.id,
+        role: "member",
+        apiKeyId: info.id,
+      });
       await revokeApiKey(store.db, workspace.id, info.id);
       expect(await findActiveKeyByHash(store.db, hashApiKey(key))).toBeUndefined();
       expect(await findWebSession(store.db, session.token)).toBeUndefined();
@@ -94,8 +107,15 @@ export function runStoreContract(
 
     it("finds live web sessions and forgets ended ones", async () => {
       const workspace = await getWorkspaceBySlug(store.db, "ai-workflow");
-      const { token } = await createWebSession(store.db, { workspaceId: workspace.id, role: "owner", apiKeyId: null });
-      expect(await findWebSession(store.db, token)).toMatchObject({ workspaceSlug: "ai-workflow", role: "owner" });
+      const { token } = await createWebSession(store.db, {
+        workspaceId: workspace.id,
+        role: "owner",
+        apiKeyId: null,
+      });
+      expect(await findWebSession(store.db, token)).toMatchObject({
+        workspaceSlug: "ai-workflow",
+        role: "owner",
+      });
       expect(await findWebSession(store.db, `${token}x`)).toBeUndefined();
       await deleteWebSession(store.db, token);
       expect(await findWebSession(store.db, token)).toBeUndefined();
@@ -107,7 +127,13 @@ export function runStoreContract(
       await expect(
         store.db
           .insertInto("workspaces")
-          .values({ id: "ws_dup", slug: "agentx", name: "dup", description: "", created_at: new Date().toISOString() })
+          .values({
+            id: "ws_dup",
+            slug: "agentx",
+            name: "dup",
+            description: "",
+            created_at: new Date().toISOString(),
+          })
           .execute(),
       ).rejects.toThrow();
       expect(await listWorkspaces(store.db)).toHaveLength(4);

@@ -5,7 +5,8 @@ import pg from "pg";
 import type { StoreOptions } from "../store/database.ts";
 
 /** The machine's PostgreSQL used by tests; each test gets its own schema so runs never collide. */
-export const testPostgresUrl = process.env.NEXUS_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const testPostgresUrl =
+  process.env.NEXUS_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const testRedisUrl = process.env.NEXUS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function uniqueName(prefix: string): string {
@@ -19,7 +20,10 @@ export function tempDir(prefix = "nexus-test-"): { dir: string; cleanup: () => v
 }
 
 /** Store options for a brand-new database of the given kind, and a function that drops it. */
-export function freshStoreOptions(kind: "sqlite" | "postgres"): { options: StoreOptions; drop: () => Promise<void> } {
+export function freshStoreOptions(kind: "sqlite" | "postgres"): {
+  options: StoreOptions;
+  drop: () => Promise<void>;
+} {
   if (kind === "sqlite") {
     const { dir, cleanup } = tempDir();
     return { options: { kind: "sqlite", file: path.join(dir, "nexus.db") }, drop: async () => cleanup() };

@@ -67,7 +67,11 @@ export async function listApiKeys(
 }
 
 /** Revokes a key of this workspace. A key id of another workspace is reported as not found. */
-export async function revokeApiKey(db: Kysely<Database>, workspaceId: string, id: string): Promise<ApiKeyInfo> {
+export async function revokeApiKey(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<ApiKeyInfo> {
   const now = new Date().toISOString();
   const result = await db
     .updateTable("api_keys")
@@ -78,7 +82,11 @@ export async function revokeApiKey(db: Kysely<Database>, workspaceId: string, id
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw notFound("API key", id);
   await db.deleteFrom("web_sessions").where("api_key_id", "=", id).execute();
-  const info = await db.selectFrom("api_keys").select(infoColumns).where("id", "=", id).executeTakeFirstOrThrow();
+  const info = await db
+    .selectFrom("api_keys")
+    .select(infoColumns)
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
   return info;
 }
 

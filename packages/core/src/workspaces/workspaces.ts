@@ -7,10 +7,26 @@ export type Workspace = WorkspaceTable;
 
 /** The four sites Nexus serves; each is a workspace created on first start. */
 export const defaultWorkspaces = [
-  { slug: "azi-learns-ai", name: "AZI Learns AI", description: "Learning: chat tutor, fine-tuning lessons, multimodal questions" },
-  { slug: "agentx", name: "AgentX Interface", description: "Agents that call tools, knowledge bases and workflows" },
-  { slug: "ai-workflow", name: "AI Workflow", description: "Automation: workflows, browser automation, real-time knowledge" },
-  { slug: "nexus-os", name: "AI Boss Nexus OS", description: "Operations: model serving, coding agent, SQL, monitoring" },
+  {
+    slug: "azi-learns-ai",
+    name: "AZI Learns AI",
+    description: "Learning: chat tutor, fine-tuning lessons, multimodal questions",
+  },
+  {
+    slug: "agentx",
+    name: "AgentX Interface",
+    description: "Agents that call tools, knowledge bases and workflows",
+  },
+  {
+    slug: "ai-workflow",
+    name: "AI Workflow",
+    description: "Automation: workflows, browser automation, real-time knowledge",
+  },
+  {
+    slug: "nexus-os",
+    name: "AI Boss Nexus OS",
+    description: "Operations: model serving, coding agent, SQL, monitoring",
+  },
 ] as const;
 
 export const defaultWorkspaceSlug = "nexus-os";
@@ -30,7 +46,10 @@ export async function listWorkspaces(db: Kysely<Database>): Promise<Workspace[]>
   return db.selectFrom("workspaces").selectAll().orderBy("created_at").orderBy("slug").execute();
 }
 
-export async function findWorkspaceBySlug(db: Kysely<Database>, slug: string): Promise<Workspace | undefined> {
+export async function findWorkspaceBySlug(
+  db: Kysely<Database>,
+  slug: string,
+): Promise<Workspace | undefined> {
   return db.selectFrom("workspaces").selectAll().where("slug", "=", slug).executeTakeFirst();
 }
 

@@ -13,7 +13,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("api_keys")
     .addColumn("id", "text", (column) => column.primaryKey())
-    .addColumn("workspace_id", "text", (column) => column.notNull().references("workspaces.id").onDelete("cascade"))
+    .addColumn("workspace_id", "text", (column) =>
+      column.notNull().references("workspaces.id").onDelete("cascade"),
+    )
     .addColumn("name", "text", (column) => column.notNull())
     .addColumn("role", "text", (column) => column.notNull())
     .addColumn("key_hash", "text", (column) => column.notNull().unique())
@@ -27,7 +29,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("web_sessions")
     .addColumn("id", "text", (column) => column.primaryKey())
-    .addColumn("workspace_id", "text", (column) => column.notNull().references("workspaces.id").onDelete("cascade"))
+    .addColumn("workspace_id", "text", (column) =>
+      column.notNull().references("workspaces.id").onDelete("cascade"),
+    )
     .addColumn("role", "text", (column) => column.notNull())
     .addColumn("api_key_id", "text", (column) => column.references("api_keys.id").onDelete("cascade"))
     .addColumn("created_at", "text", (column) => column.notNull())
