@@ -4,6 +4,7 @@ import { BullmqWorker } from "./bullmq-worker.ts";
 import { assertValidCron } from "./cron.ts";
 import { parseJobOptions, parseQueueName } from "./job-options.ts";
 import type { JobHandler, JobStatus, Queue, WorkerOptions } from "./queue.ts";
+import { quitConnection, settlesWithin } from "./redis-shutdown.ts";
 
 export interface BullmqQueueOptions {
   /** `redis://` or `rediss://` URL. */
@@ -150,10 +151,12 @@ export function createBullmqQueue(options: BullmqQueueOptions): Queue {
       if (closed) return;
       closed = true;
       await Promise.all([...workers.values()].map((worker) => worker.stop(timeoutMs)));
-      await Promise.all([...queues.values()].map((queue) => queue.close().catch(onError)));
+      await Promise.all(
+        [...queues.values()].map((queue) => settlesWithin(queue.close().catch(onError), 2_000)),
+      );
       workers.clear();
       queues.clear();
-      await producer.quit().catch(() => producer.disconnect());
+      await quitConnection(producer);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type Job as BullJob, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { JobHandler } from "./queue.ts";
+import { quitConnection, settlesWithin } from "./redis-shutdown.ts";
 
 export interface BullmqWorkerSettings {
   redisUrl: string;
@@ -75,29 +76,25 @@ export class BullmqWorker {
    * wait list for another worker, and their handlers' eventual results are discarded.
    */
   async stop(timeoutMs: number): Promise<void> {
+    if (this.connection.status !== "ready") {
+      // Redis is unreachable: nothing can be finished or handed back, and BullMQ's graceful
+      // close would wait for Redis forever. Its forced close returns at once.
+      await settlesWithin(this.worker.close(true).catch(this.settings.onError), 1_000);
+      this.connection.disconnect();
+      return;
+    }
     const closing = this.worker.close().catch((error) => this.settings.onError(error));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      closing.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
+    if (!(await settlesWithin(closing, timeoutMs))) {
       await Promise.all(
         [...this.runs].map(async (run) => {
-          try {
-            await run.job.moveToWait(run.token);
-          } catch (error) {
-            this.settings.onError(error);
-          }
+          await settlesWithin(run.job.moveToWait(run.token).catch(this.settings.onError), 1_000);
           // BullMQ then tries to fail the job, which no longer holds its lock, and gives up quietly.
           run.handBack(new Error("Handed back to the queue at shutdown"));
         }),
       );
-      await closing;
+      // Bounded too: should Redis go away right now, shutdown must still end.
+      await settlesWithin(closing, 2_000);
     }
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    await quitConnection(this.connection);
   }
 }

@@ -90,7 +90,8 @@ export function createLocalQueue(options: LocalQueueOptions): Queue {
       );
     },
 
-    getJob(queue, id) {
+    async getJob(queue, id) {
+      assertOpen();
       return readJob(db, queue, id);
     },
 

@@ -47,6 +47,7 @@ export class LocalWorker {
   private wakeUp: (() => void) | undefined;
   private readonly wakeTimers = new Set<NodeJS.Timeout>();
   private lastCleanup = 0;
+  private failedPolls = 0;
   private readonly loop: Promise<void>;
 
   constructor(private readonly settings: LocalWorkerSettings) {
@@ -102,6 +103,7 @@ export class LocalWorker {
       this.woken = false;
       try {
         await this.housekeeping();
+        this.failedPolls = 0;
         const free = this.settings.concurrency - this.runs.size;
         if (free > 0) {
           const claimed = await claimJobs(this.settings.db, {
@@ -115,6 +117,7 @@ export class LocalWorker {
           if (claimed.length === free && this.runs.size < this.settings.concurrency) continue;
         }
       } catch (error) {
+        this.failedPolls += 1;
         this.settings.onError(error);
       }
       if (!this.woken) await this.sleep();
@@ -132,7 +135,9 @@ export class LocalWorker {
 
   private sleep(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, this.settings.pollIntervalMs);
+      // While the database keeps failing, poll less often rather than report the same error every interval.
+      const interval = this.settings.pollIntervalMs * 2 ** Math.min(this.failedPolls, 6);
+      const timer = setTimeout(finish, Math.min(interval, Math.max(this.settings.pollIntervalMs, 5_000)));
       const wakeUp = () => finish();
       this.wakeUp = wakeUp;
       function finish() {
