@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { testRedisUrl } from "../testing/test-databases.ts";
 import { runEventBusContract } from "./event-bus.contract.ts";
 import type { EventBus, NexusEvent } from "./event-bus.ts";
 import { createRedisEventBus } from "./redis-event-bus.ts";
 
-const redisUrl = process.env.NEXUS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisUrl = testRedisUrl;
 
 describe("Redis event bus", () => {
   // Pub/sub leaves no keys behind; a random channel prefix per test is all the isolation needed.

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from "vitest";
+import { testRedisUrl } from "../testing/test-databases.ts";
 import { deleteKeys } from "./__fixtures__/redis-keys.ts";
 import { createBullmqQueue } from "./bullmq-queue.ts";
 import { runQueueContract } from "./queue.contract.ts";
 
-const redisUrl = process.env.NEXUS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisUrl = testRedisUrl;
 
 describe("BullMQ queue on Redis", () => {
   let admin: Redis;

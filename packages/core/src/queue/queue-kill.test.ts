@@ -7,6 +7,7 @@ import readline from "node:readline";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../store/database.ts";
+import { testRedisUrl } from "../testing/test-databases.ts";
 import type { KillWorkerConfig } from "./__fixtures__/kill-worker.ts";
 import { deleteKeys } from "./__fixtures__/redis-keys.ts";
 import { createBullmqQueue } from "./bullmq-queue.ts";
@@ -19,7 +20,7 @@ import type { Queue } from "./queue.ts";
  */
 const repositoryRoot = path.resolve(import.meta.dirname, "../../../..");
 const fixture = path.join(import.meta.dirname, "__fixtures__", "kill-worker.ts");
-const redisUrl = process.env.NEXUS_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisUrl = testRedisUrl;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 

@@ -3,13 +3,19 @@
  * the local queue (jobs kept in the store, run in this process) and BullMQ on Redis.
  */
 export interface JobOptions {
-  /** Total tries including the first; default 1. */
+  /**
+   * Tries the handler may fail, including the first; default 1. A try cut short because its
+   * worker died or shut down does not use one up (see the queues' `maxStalls`).
+   */
   attempts?: number;
   /** Wait between tries: fixed, or exponential (delayMs × 2^(try-1)). */
   backoff?: { type: "fixed" | "exponential"; delayMs: number };
   /** Run no earlier than this many milliseconds from now. */
   delayMs?: number;
-  /** Caller-chosen id; enqueuing an id that already exists returns the existing job. */
+  /**
+   * Caller-chosen id, unique within the queue; enqueuing an id that already exists (even
+   * finished) returns the existing job. Not a whole number and no ':' (BullMQ reserves both).
+   */
   jobId?: string;
 }
 
@@ -18,18 +24,22 @@ export interface Job<Data = unknown> {
   queue: string;
   name: string;
   data: Data;
-  /** 1 on the first try. */
+  /** 1 on the first try; every start counts, including one after a dead worker or a shutdown. */
   attempt: number;
 }
 
+/** `delayed`: waiting for its `delayMs` or a retry's backoff to pass. */
 export type JobStatus = "waiting" | "delayed" | "active" | "completed" | "failed";
 
 export interface JobState {
   id: string;
   name: string;
   status: JobStatus;
+  /** Tries started so far, including one running now. */
   attemptsMade: number;
+  /** What the handler returned, once completed. */
   result?: unknown;
+  /** Message of the last error the handler threw (kept after a later try succeeds). */
   error?: string;
 }
 
@@ -43,7 +53,11 @@ export interface WorkerOptions {
 export interface Queue {
   readonly kind: "local" | "bullmq";
   enqueue<Data>(queue: string, name: string, data: Data, options?: JobOptions): Promise<{ id: string }>;
-  /** Repeatable job: enqueues `name` on `queue` at each time the cron expression names. Idempotent per (queue, name). */
+  /**
+   * Repeatable job: enqueues `name` on `queue` at each time the cron expression names (UTC; a
+   * sixth leading field adds seconds). Idempotent per (queue, name): every replica may call it at
+   * startup and each tick still runs once. Ticks fire while some process runs a worker for `queue`.
+   */
   schedule(queue: string, name: string, cron: string, data?: unknown): Promise<void>;
   unschedule(queue: string, name: string): Promise<void>;
   /** Starts taking jobs from `queue`. At most one worker per queue per Queue instance. */
@@ -52,8 +66,9 @@ export interface Queue {
   /** Throws when the backing store or Redis cannot be reached. */
   ping(): Promise<void>;
   /**
-   * Graceful shutdown: take no new jobs, wait up to `timeoutMs` for running ones, hand any
-   * still running back to the queue so another worker runs them, then release connections.
+   * Graceful shutdown: take no new jobs, wait up to `timeoutMs` (default 10 s) for running ones,
+   * hand any still running back to the queue so another worker runs them (their handlers' later
+   * results are discarded), then release connections. A local queue leaves its store open.
    */
   close(timeoutMs?: number): Promise<void>;
 }
