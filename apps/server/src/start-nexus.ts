@@ -42,9 +42,18 @@ export async function startNexus(config: Config, options: StartOptions = {}): Pr
   const opened: Array<() => Promise<unknown>> = [() => store.close()];
   try {
     await ensureDefaultWorkspaces(store.db);
-    const queue = await createQueue({ redisUrl: config.redisUrl, store, prefix: options.redisPrefix });
+    const queue = await createQueue({
+      redisUrl: config.redisUrl,
+      store,
+      prefix: options.redisPrefix,
+      onError: (error) => logger.warn({ err: error }, "queue error (recovering)"),
+    });
     opened.unshift(() => queue.close());
-    const events = await createEventBus({ redisUrl: config.redisUrl, prefix: options.redisPrefix });
+    const events = await createEventBus({
+      redisUrl: config.redisUrl,
+      prefix: options.redisPrefix,
+      onListenerError: (error) => logger.error({ err: error }, "event listener failed"),
+    });
     opened.unshift(() => events.close());
     const dependencies: AppDependencies = { config, store, queue, events, logger, metrics: createMetrics() };
     const nexus = await buildApp(dependencies, { webRoot: options.webRoot });

@@ -24,8 +24,15 @@ export function registerWorkerCommand(program: Command): void {
       ).catch((error: Error) => {
         throw new CliError(`Cannot open the database: ${error.message}`);
       });
-      const queue = await createQueue({ redisUrl: config.redisUrl, store });
-      const events = await createEventBus({ redisUrl: config.redisUrl });
+      const queue = await createQueue({
+        redisUrl: config.redisUrl,
+        store,
+        onError: (error) => logger.warn({ err: error }, "queue error (recovering)"),
+      });
+      const events = await createEventBus({
+        redisUrl: config.redisUrl,
+        onListenerError: (error) => logger.error({ err: error }, "event listener failed"),
+      });
       logger.info({ queue: queue.kind, events: events.kind }, "worker ready");
       const keepAlive = setInterval(() => {}, 60_000);
       onShutdownSignal(async () => {

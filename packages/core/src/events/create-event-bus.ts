@@ -1,7 +1,6 @@
 import type { ListenerErrorHandler } from "./deliver-event.ts";
 import type { EventBus } from "./event-bus.ts";
 import { createLocalEventBus } from "./local-event-bus.ts";
-import { createRedisEventBus } from "./redis-event-bus.ts";
 
 export interface CreateEventBusOptions {
   /** Set: Redis pub/sub, shared by every replica. Unset: in-process only. */
@@ -16,10 +15,12 @@ export interface CreateEventBusOptions {
  * The event bus Nexus runs on: Redis pub/sub when a Redis URL is configured, else in-process.
  *
  * @example
- * const events = createEventBus({ redisUrl: config.redisUrl });
+ * const events = await createEventBus({ redisUrl: config.redisUrl });
  */
-export function createEventBus(options: CreateEventBusOptions = {}): EventBus {
+export async function createEventBus(options: CreateEventBusOptions = {}): Promise<EventBus> {
   if (options.redisUrl) {
+    // Loaded on demand so a laptop start never pays for ioredis.
+    const { createRedisEventBus } = await import("./redis-event-bus.ts");
     return createRedisEventBus({
       redisUrl: options.redisUrl,
       channelPrefix: `${options.prefix ?? "nexus"}:events:`,

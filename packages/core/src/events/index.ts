@@ -5,4 +5,3 @@ export type * from "./event-bus.ts";
 export type { LocalEventBusOptions } from "./local-event-bus.ts";
 export { createLocalEventBus } from "./local-event-bus.ts";
 export type { RedisEventBusOptions } from "./redis-event-bus.ts";
-export { createRedisEventBus } from "./redis-event-bus.ts";

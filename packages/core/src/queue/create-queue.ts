@@ -1,5 +1,4 @@
 import type { Store } from "../store/database.ts";
-import { createBullmqQueue } from "./bullmq-queue.ts";
 import { createLocalQueue } from "./local-queue.ts";
 import type { Queue } from "./queue.ts";
 
@@ -28,18 +27,19 @@ export interface CreateQueueOptions {
 
 /**
  * The queue Nexus runs on: BullMQ when a Redis URL is configured, else the local queue kept in
- * the store.
+ * the store. BullMQ and ioredis load only when Redis is configured, which keeps the laptop start fast.
  *
  * @example
- * const queue = createQueue({ redisUrl: config.redisUrl, store, onError: (error) => logger.warn({ error }) });
+ * const queue = await createQueue({ redisUrl: config.redisUrl, store, onError: (error) => logger.warn({ error }) });
  */
-export function createQueue(options: CreateQueueOptions): Queue {
+export async function createQueue(options: CreateQueueOptions): Promise<Queue> {
   const shared = {
     maxStalls: options.maxStalls,
     keepFinishedMs: options.keepFinishedMs,
     onError: options.onError,
   };
   if (options.redisUrl) {
+    const { createBullmqQueue } = await import("./bullmq-queue.ts");
     return createBullmqQueue({
       ...shared,
       redisUrl: options.redisUrl,

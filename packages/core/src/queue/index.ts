@@ -1,5 +1,4 @@
 export type { BullmqQueueOptions } from "./bullmq-queue.ts";
-export { createBullmqQueue } from "./bullmq-queue.ts";
 export type { CreateQueueOptions } from "./create-queue.ts";
 export { createQueue } from "./create-queue.ts";
 export type { LocalQueueOptions } from "./local-queue.ts";

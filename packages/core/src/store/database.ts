@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
-import pg from "pg";
 import { migrations } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
 
@@ -20,14 +19,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-// bigint columns (job timestamps) come back as strings from pg by default; they fit in a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-
 /** Opens the store and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.kind === "sqlite" ? openSqlite(options.file) : await openPostgres(options);
   try {
-    await migrateToLatest(store.db);
+    await migrateToLatest(store.db, options.kind === "postgres" ? options.schema : undefined);
   } catch (error) {
     await store.close();
     throw error;
@@ -55,6 +51,10 @@ function openSqlite(file: string): Store {
 
 async function openPostgres(options: { url: string; schema?: string; poolSize?: number }): Promise<Store> {
   const { schema } = options;
+  // Loaded on demand so a SQLite start never pays for the PostgreSQL driver.
+  const { default: pg } = await import("pg");
+  // bigint columns (job timestamps) come back as strings by default; epoch milliseconds fit in a double.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
     throw new Error(`Invalid PostgreSQL schema name '${schema}'`);
   }
@@ -78,10 +78,13 @@ async function openPostgres(options: { url: string; schema?: string; poolSize?: 
   };
 }
 
-async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+async function migrateToLatest(db: Kysely<Database>, schema: string | undefined): Promise<void> {
+  // Without an explicit schema Kysely finds migration tables in any schema on the search path's
+  // database and would skip creating them in a fresh one.
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
