@@ -3,9 +3,15 @@
  * hello-world, both as separate processes on this machine, measured with autocannon at
  * concurrency 1, 16 and 64. Target: Nexus ≥ 50% of bare Fastify throughput.
  *
- *   npx tsx bench/server-overhead.ts [--duration 5]
+ * On a machine with two or more cores the servers are pinned to one core and the load generator
+ * to another (taskset), so the two never compete and the ratio measures the servers alone.
+ *
+ * Each point alternates bare and Nexus for several short rounds and reports medians, so drift in
+ * this shared machine's speed hits both sides alike.
+ *
+ *   npx tsx bench/server-overhead.ts [--duration 3] [--rounds 3]
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,35 +19,56 @@ import autocannon from "autocannon";
 
 const root = path.resolve(import.meta.dirname, "..");
 const durationArg = process.argv.indexOf("--duration");
-const duration = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 5;
+const duration = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 3;
+const roundsArg = process.argv.indexOf("--rounds");
+const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const concurrencies = [1, 16, 64];
 
+const canPin = os.cpus().length >= 2 && spawnSync("taskset", ["-V"]).status === 0;
+if (canPin && !process.env.BENCH_PINNED) {
+  // Re-run this script with the load generator on core 0; servers go to core 1 below.
+  const result = spawnSync(
+    "taskset",
+    ["-c", "0", process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: "inherit",
+      env: { ...process.env, BENCH_PINNED: "1" },
+    },
+  );
+  process.exit(result.status ?? 1);
+}
+const pin = (command: string[]) =>
+  canPin ? ["taskset", "-c", "1", process.execPath, ...command] : [process.execPath, ...command];
+
+/**
+ * Starts a server and waits for `ready` on the stream that announces it. The other stream goes to
+ * /dev/null: draining a server's access log through a pipe would tax the load generator.
+ */
 function startProcess(
   command: string[],
   env: Record<string, string>,
   ready: RegExp,
+  announcesOn: "stdout" | "stderr",
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command, {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const [executable = process.execPath, ...args] = pin(command);
+    const stdio: Array<"ignore" | "pipe"> =
+      announcesOn === "stdout" ? ["ignore", "pipe", "ignore"] : ["ignore", "ignore", "pipe"];
+    const child = spawn(executable, args, { cwd: root, env: { ...process.env, ...env }, stdio });
+    const stream = announcesOn === "stdout" ? child.stdout : child.stderr;
     let output = "";
     const onData = (chunk: Buffer) => {
       output += chunk;
       const match = ready.exec(output);
       if (match) {
-        child.stdout?.off("data", onData);
-        child.stderr?.off("data", onData);
-        // Keep draining so a full pipe never blocks the server.
-        child.stdout?.resume();
-        child.stderr?.resume();
+        stream?.off("data", onData);
+        stream?.resume();
         resolve({ child, match });
       }
     };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
+    stream?.on("data", onData);
     child.once("exit", (code) => reject(new Error(`${command.join(" ")} exited ${code}: ${output}`)));
   });
 }
@@ -66,11 +93,12 @@ const key = execFileSync(
   .toString()
   .trim();
 
-const bare = await startProcess([path.join(root, "bench/bare-fastify.mjs")], {}, /listening (\d+)/);
+const bare = await startProcess([path.join(root, "bench/bare-fastify.mjs")], {}, /listening (\d+)/, "stdout");
 const nexus = await startProcess(
   [cli, "start", "--port", "0"],
-  { NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: "info" },
+  { NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info" },
   /running at (http:\/\/\S+)/,
+  "stderr",
 );
 const bareUrl = `http://127.0.0.1:${bare.match[1]}/`;
 const nexusUrl = `${nexus.match[1]}/api/me`;
@@ -80,8 +108,20 @@ try {
   await measure(bareUrl, 16);
   await measure(nexusUrl, 16, { authorization: `Bearer ${key}` });
   for (const connections of concurrencies) {
-    const baseline = await measure(bareUrl, connections);
-    const ours = await measure(nexusUrl, connections, { authorization: `Bearer ${key}` });
+    const bareRuns: Array<{ requestsPerSecond: number; p99Ms: number }> = [];
+    const nexusRuns: Array<{ requestsPerSecond: number; p99Ms: number }> = [];
+    for (let round = 0; round < rounds; round++) {
+      bareRuns.push(await measure(bareUrl, connections));
+      nexusRuns.push(await measure(nexusUrl, connections, { authorization: `Bearer ${key}` }));
+    }
+    const baseline = {
+      requestsPerSecond: median(bareRuns.map((run) => run.requestsPerSecond)),
+      p99Ms: median(bareRuns.map((run) => run.p99Ms)),
+    };
+    const ours = {
+      requestsPerSecond: median(nexusRuns.map((run) => run.requestsPerSecond)),
+      p99Ms: median(nexusRuns.map((run) => run.p99Ms)),
+    };
     const ratio = ours.requestsPerSecond / baseline.requestsPerSecond;
     rows.push(
       `| ${connections} | ${Math.round(baseline.requestsPerSecond)} | ${baseline.p99Ms} | ${Math.round(ours.requestsPerSecond)} | ${ours.p99Ms} | ${(ratio * 100).toFixed(0)}% |`,

@@ -78,6 +78,7 @@ export async function startNexus(config: Config, options: StartOptions = {}): Pr
           await nexus.close();
           for (const close of opened) await close();
           logger.info("nexus stopped");
+          await new Promise<void>((resolve) => logger.flush(() => resolve()));
         })();
         return stopping;
       },

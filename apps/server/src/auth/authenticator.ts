@@ -58,6 +58,15 @@ export class Authenticator {
     );
   }
 
+  /** The principal for a key if it is cached and live; undefined when a lookup is needed. */
+  cachedKey(key: string): Principal | undefined {
+    if (!looksLikeApiKey(key)) return undefined;
+    const cached = this.cache.get(hashApiKey(key));
+    if (!cached?.principal || cached.expiresAt <= Date.now()) return undefined;
+    if (cached.principal.keyId) this.lastUsed.set(cached.principal.keyId, new Date().toISOString());
+    return cached.principal;
+  }
+
   async authenticateKey(key: string): Promise<Principal | null> {
     if (!looksLikeApiKey(key)) return null;
     const keyHash = hashApiKey(key);

@@ -23,11 +23,21 @@ export function hasRole(principal: Principal, minimum: Role): boolean {
 /** Every /api and /v1 route needs a key (Bearer or x-api-key) or a web session unless marked public. */
 export function registerAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
   app.decorateRequest("principal", null);
-  app.addHook("onRequest", async (request) => {
+  // Callback style with a synchronous cache hit: this hook runs on every API request.
+  app.addHook("onRequest", (request, _reply, done) => {
     const path = request.url;
     const guarded = path.startsWith("/api/") || path === "/api" || path.startsWith("/v1/") || path === "/v1";
-    if (!guarded || request.routeOptions.config.public) return;
-    request.principal = await identify(request, authenticator);
+    if (!guarded || request.routeOptions.config.public) return done();
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+    const cached = bearer === undefined ? undefined : authenticator.cachedKey(bearer);
+    if (cached) {
+      request.principal = cached;
+      return done();
+    }
+    identify(request, authenticator).then((principal) => {
+      request.principal = principal;
+      done();
+    }, done);
   });
 }
 

@@ -1,11 +1,11 @@
-import { getWorkspaceById, NexusError } from "@nexus/core";
+import { NexusError } from "@nexus/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AppDependencies } from "../dependencies.ts";
 import { principalOf } from "../plugins/authentication.ts";
+import type { WorkspaceCache } from "../workspace-cache.ts";
 import { authErrors, errorSchema, roleSchema, workspaceSchema } from "./schemas.ts";
 
-export function workspaceRoutes({ store }: AppDependencies): FastifyPluginAsyncZod {
+export function workspaceRoutes(workspaces: WorkspaceCache): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/me",
@@ -26,7 +26,7 @@ export function workspaceRoutes({ store }: AppDependencies): FastifyPluginAsyncZ
       },
       async (request) => {
         const principal = principalOf(request);
-        const workspace = await getWorkspaceById(store.db, principal.workspaceId);
+        const workspace = await workspaces.get(principal.workspaceId);
         return { workspace, role: principal.role, keyId: principal.keyId, via: principal.via };
       },
     );
@@ -42,7 +42,7 @@ export function workspaceRoutes({ store }: AppDependencies): FastifyPluginAsyncZ
       },
       async (request) => {
         const principal = principalOf(request);
-        return { data: [await getWorkspaceById(store.db, principal.workspaceId)] };
+        return { data: [await workspaces.get(principal.workspaceId)] };
       },
     );
 
@@ -61,7 +61,7 @@ export function workspaceRoutes({ store }: AppDependencies): FastifyPluginAsyncZ
         if (request.params.slug !== principal.workspaceSlug) {
           throw new NexusError("not_found", `workspace '${request.params.slug}' not found`);
         }
-        return getWorkspaceById(store.db, principal.workspaceId);
+        return workspaces.get(principal.workspaceId);
       },
     );
   };
