@@ -1,0 +1,52 @@
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+} from "../protocol/openai-chat.ts";
+
+/** A model an upstream offers, as the provider names it. */
+export interface ProviderModel {
+  /** The upstream's own model id (sent upstream as `model`). */
+  id: string;
+  /** What the model can do; chat unless said otherwise. */
+  capabilities: Array<"chat" | "embeddings" | "vision" | "tools">;
+  /** Context window in tokens, when known. */
+  contextLength?: number;
+}
+
+export interface CallOptions {
+  /** The upstream model id to call; replaces `request.model`, which holds the client's name. */
+  model: string;
+  /** Aborted when the client goes away or a timeout fires; the provider must stop the upstream work. */
+  signal: AbortSignal;
+}
+
+/**
+ * One upstream of models. Implementations: local GGUF (node-llama-cpp), OpenAI-compatible
+ * (vLLM, Ollama, Jan, LM Studio, OpenAI), Anthropic. Requests and responses are in OpenAI's Chat
+ * Completions format (see protocol/openai-chat.ts); a provider translates only if its upstream
+ * speaks something else.
+ *
+ * Errors: throw a ProviderError (provider-error.ts) with the HTTP status the client should see
+ * and whether another deployment may be tried (`retryable`).
+ */
+export interface ModelProvider {
+  /** Stable id of this provider instance, e.g. `local`, `vllm-a`, `ollama`. */
+  readonly id: string;
+  readonly kind: "local" | "openai-compatible" | "anthropic";
+  /** Models this provider offers now. */
+  listModels(signal?: AbortSignal): Promise<ProviderModel[]>;
+  /** A whole completion. */
+  doGenerate(request: ChatCompletionRequest, options: CallOptions): Promise<ChatCompletion>;
+  /**
+   * A completion as OpenAI chunks, in order. Includes a final chunk with `usage` when the request
+   * asks for it (`stream_options.include_usage`). Must end promptly once `options.signal` aborts.
+   */
+  doStream(request: ChatCompletionRequest, options: CallOptions): AsyncIterable<ChatCompletionChunk>;
+  /** Embeddings; absent when the provider has no embedding models. */
+  doEmbed?(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
+  /** Releases connections, loaded models and timers. */
+  close?(): Promise<void>;
+}
