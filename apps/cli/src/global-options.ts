@@ -3,7 +3,8 @@ import { CliError } from "./cli-error.ts";
 
 /** Options every data command takes. */
 export interface DataOptions {
-  workspace: string;
+  /** Unset means the default workspace locally, and the key's own workspace with --url. */
+  workspace?: string;
   url?: string;
   dataDir?: string;
   json?: boolean;

@@ -18,6 +18,21 @@ export class RemoteClient {
     return new RemoteClient(url.replace(/\/+$/, ""), key);
   }
 
+  /**
+   * A key acts in its own workspace only; asking for another one is a mistake to report, not to
+   * silently ignore.
+   */
+  async assertWorkspace(requested: string | undefined): Promise<void> {
+    if (requested === undefined) return;
+    const me = await this.request<{ workspace: { slug: string } }>("GET", "/api/me");
+    if (me.workspace.slug !== requested) {
+      throw new CliError(
+        `NEXUS_API_KEY belongs to workspace '${me.workspace.slug}', not '${requested}'; use a key of '${requested}'`,
+        2,
+      );
+    }
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {

@@ -1,6 +1,7 @@
 import {
   type ApiKeyInfo,
   createApiKey,
+  defaultWorkspaceSlug,
   getWorkspaceBySlug,
   listApiKeys,
   NexusError,
@@ -30,16 +31,15 @@ export function registerKeysCommand(program: Command): void {
       throw new CliError("--name must be 1 to 100 characters", 2);
     }
     const created = options.url
-      ? await RemoteClient.fromEnvironment(options.url).request<ApiKeyInfo & { key: string }>(
-          "POST",
-          "/api/keys",
-          {
-            role: options.role,
-            ...(options.name ? { name: options.name } : {}),
-          },
-        )
+      ? await (await remote(options)).request<ApiKeyInfo & { key: string }>("POST", "/api/keys", {
+          role: options.role,
+          ...(options.name ? { name: options.name } : {}),
+        })
       : await withLocalStore(configFrom(options), async (store) => {
-          const workspace = await getWorkspaceBySlug(store.db, options.workspace).catch(rethrowAsCli);
+          const workspace = await getWorkspaceBySlug(
+            store.db,
+            options.workspace ?? defaultWorkspaceSlug,
+          ).catch(rethrowAsCli);
           const { key, info } = await createApiKey(store.db, {
             workspaceId: workspace.id,
             role: options.role,
@@ -51,7 +51,8 @@ export function registerKeysCommand(program: Command): void {
       console.log(JSON.stringify(created, null, 2));
       return;
     }
-    console.error(`Created ${created.role} key ${created.id} for workspace ${options.workspace}.`);
+    const where = options.workspace ?? (options.url ? "the key's workspace" : defaultWorkspaceSlug);
+    console.error(`Created ${created.role} key ${created.id} in ${where}.`);
     console.error("This is the only time the key is shown; store it now:");
     console.log(created.key);
   });
@@ -61,13 +62,15 @@ export function registerKeysCommand(program: Command): void {
   ).action(async (options: DataOptions & { all?: boolean }) => {
     const list = options.url
       ? (
-          await RemoteClient.fromEnvironment(options.url).request<{ data: ApiKeyInfo[] }>(
-            "GET",
-            `/api/keys${options.all ? "?includeRevoked=true" : ""}`,
-          )
+          await (
+            await remote(options)
+          ).request<{ data: ApiKeyInfo[] }>("GET", `/api/keys${options.all ? "?includeRevoked=true" : ""}`)
         ).data
       : await withLocalStore(configFrom(options), async (store) => {
-          const workspace = await getWorkspaceBySlug(store.db, options.workspace).catch(rethrowAsCli);
+          const workspace = await getWorkspaceBySlug(
+            store.db,
+            options.workspace ?? defaultWorkspaceSlug,
+          ).catch(rethrowAsCli);
           return listApiKeys(store.db, workspace.id, { includeRevoked: options.all });
         });
     if (options.json) {
@@ -76,7 +79,7 @@ export function registerKeysCommand(program: Command): void {
     }
     if (list.length === 0) {
       console.log(
-        `No API keys in ${options.workspace}. Create one with: nexus keys create --workspace ${options.workspace}`,
+        `No API keys in ${options.workspace ?? "this workspace"}. Create one with: nexus keys create`,
       );
       return;
     }
@@ -100,17 +103,23 @@ export function registerKeysCommand(program: Command): void {
     keys.command("revoke").description("Revoke an API key").argument("<id>", "key id (from keys list)"),
   ).action(async (id: string, options: DataOptions) => {
     const revoked = options.url
-      ? await RemoteClient.fromEnvironment(options.url).request<ApiKeyInfo>(
-          "DELETE",
-          `/api/keys/${encodeURIComponent(id)}`,
-        )
+      ? await (await remote(options)).request<ApiKeyInfo>("DELETE", `/api/keys/${encodeURIComponent(id)}`)
       : await withLocalStore(configFrom(options), async (store) => {
-          const workspace = await getWorkspaceBySlug(store.db, options.workspace).catch(rethrowAsCli);
+          const workspace = await getWorkspaceBySlug(
+            store.db,
+            options.workspace ?? defaultWorkspaceSlug,
+          ).catch(rethrowAsCli);
           return revokeApiKey(store.db, workspace.id, id).catch(rethrowAsCli);
         });
     if (options.json) console.log(JSON.stringify(revoked, null, 2));
     else console.log(`Revoked key ${revoked.id} (${revoked.name}).`);
   });
+}
+
+async function remote(options: DataOptions & { url?: string }): Promise<RemoteClient> {
+  const client = RemoteClient.fromEnvironment(options.url ?? "");
+  await client.assertWorkspace(options.workspace);
+  return client;
 }
 
 function rethrowAsCli(error: unknown): never {
