@@ -1,0 +1,350 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A stand-in for vLLM, Ollama or OpenAI in tests: a real HTTP server on 127.0.0.1 that speaks
+ * OpenAI's wire protocol byte for byte (JSON bodies, SSE framing, error bodies, Retry-After), so
+ * the code under test goes through real sockets, real fetch and real stream parsing.
+ *
+ * Answers are deterministic: chat replies `You said: <last user text>` (streamed one word per
+ * chunk), calls the first tool with `{"input": <last user text>}` when tools are offered, answers
+ * `Tool said: <result>` after a tool message, and `{"echo": <last user text>}` when a JSON
+ * response format is asked for. Embeddings are 8 numbers derived from the text.
+ *
+ * Misbehaviour is scripted per model name (see `TestModelBehavior`) or per request with the header
+ * `x-test-behavior: <json>`, which wins.
+ *
+ * @example
+ * const upstream = await startOpenAITestServer({ apiKey: "sk-test" });
+ * await fetch(`${upstream.baseURL}/models`, { headers: { authorization: "Bearer sk-test" } });
+ * upstream.requests[0].path; // "/v1/models"
+ * await upstream.close();
+ */
+export interface TestModelBehavior {
+  /** Answer with this HTTP status and an OpenAI error body instead of a completion. */
+  status?: number;
+  /** Seconds sent as `Retry-After` with the error. */
+  retryAfterSeconds?: number;
+  /** Milliseconds to wait before the first byte of the response (slow first token). */
+  delayMs?: number;
+  /** Destroy the socket after this many content chunks of a stream (a server that dies midway). */
+  dieAfterChunks?: number;
+  /** Milliseconds between stream chunks. */
+  chunkIntervalMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without query, e.g. `/v1/chat/completions`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body, or undefined for bodiless requests. */
+  body: unknown;
+  /** Set when the client went away before the response was complete. */
+  aborted: boolean;
+  /** Set once the response was written completely. */
+  completed: boolean;
+}
+
+export interface OpenAITestServer {
+  /** `http://127.0.0.1:<port>/v1`, the base URL an OpenAI client takes. */
+  baseURL: string;
+  /** Every request received, in order. */
+  requests: RecordedRequest[];
+  /** The chat requests received (bodies), newest last. */
+  chatRequests(): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface OpenAITestServerOptions {
+  /** When set, requests must send `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Models offered, with scripted behaviour; defaults to `defaultTestModels`. */
+  models?: Record<string, TestModelBehavior>;
+}
+
+/** Chat models `test-chat` (well-behaved), `test-embed` and one per misbehaviour. */
+export const defaultTestModels: Record<string, TestModelBehavior> = {
+  "test-chat": {},
+  "test-embed": {},
+  "test-rate-limited": { status: 429, retryAfterSeconds: 7 },
+  "test-server-error": { status: 500 },
+  "test-slow": { delayMs: 400 },
+  "test-dies-midway": { dieAfterChunks: 2 },
+  "test-dribble": { chunkIntervalMs: 50 },
+};
+
+const created = 1_700_000_000;
+
+export async function startOpenAITestServer(
+  options: OpenAITestServerOptions = {},
+): Promise<OpenAITestServer> {
+  const models = options.models ?? defaultTestModels;
+  const requests: RecordedRequest[] = [];
+  let counter = 0;
+
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const path = (request.url ?? "/").split("?")[0] ?? "/";
+      const text = Buffer.concat(chunks).toString("utf8");
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        return sendError(response, 400, "We could not parse the JSON body of your request.");
+      }
+      const recorded: RecordedRequest = {
+        method: request.method ?? "GET",
+        path,
+        headers: request.headers,
+        body,
+        aborted: false,
+        completed: false,
+      };
+      requests.push(recorded);
+      response.on("close", () => {
+        if (response.writableFinished) recorded.completed = true;
+        else recorded.aborted = true;
+      });
+      if (options.apiKey && request.headers.authorization !== `Bearer ${options.apiKey}`) {
+        return sendError(
+          response,
+          401,
+          "Incorrect API key provided.",
+          "invalid_request_error",
+          "invalid_api_key",
+        );
+      }
+      const id = `chatcmpl-test${++counter}`;
+      handle(recorded, response, id).catch(() => response.destroy());
+    });
+  });
+
+  async function handle(recorded: RecordedRequest, response: ServerResponse, id: string): Promise<void> {
+    const { method, path } = recorded;
+    if (method === "GET" && path === "/v1/models") {
+      return sendJson(response, 200, {
+        object: "list",
+        data: Object.keys(models).map((model) => ({ id: model, object: "model", created, owned_by: "test" })),
+      });
+    }
+    const isChat = method === "POST" && path === "/v1/chat/completions";
+    const isEmbed = method === "POST" && path === "/v1/embeddings";
+    if (!isChat && !isEmbed) return sendError(response, 404, `Unknown request URL: ${method} ${path}`);
+    const body = (recorded.body ?? {}) as Record<string, unknown>;
+    const model = String(body.model ?? "");
+    const scripted = recorded.headers["x-test-behavior"];
+    const behavior: TestModelBehavior | undefined =
+      typeof scripted === "string" ? JSON.parse(scripted) : models[model];
+    if (!behavior) {
+      return sendError(
+        response,
+        404,
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        "invalid_request_error",
+        "model_not_found",
+      );
+    }
+    if (behavior.delayMs) await sleep(behavior.delayMs);
+    if (response.destroyed) return;
+    if (behavior.status) {
+      const headers = behavior.retryAfterSeconds ? { "retry-after": String(behavior.retryAfterSeconds) } : {};
+      const type = behavior.status === 429 ? "rate_limit_error" : "server_error";
+      return sendError(response, behavior.status, `Scripted failure ${behavior.status}`, type, null, headers);
+    }
+    if (isEmbed) return sendJson(response, 200, embed(body, model));
+    const reply = replyTo(body);
+    if (body.stream === true) return stream(response, id, model, body, reply, behavior);
+    return sendJson(response, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: reply.content,
+            ...(reply.toolCall ? { tool_calls: [reply.toolCall] } : {}),
+          },
+          logprobs: null,
+          finish_reason: reply.toolCall ? "tool_calls" : "stop",
+        },
+      ],
+      usage: usage(body, reply.pieces.length || 1),
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    chatRequests: () =>
+      requests
+        .filter((request) => request.path === "/v1/chat/completions")
+        .map((request) => request.body as Record<string, unknown>),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface Reply {
+  content: string | null;
+  /** Content split as it is streamed. */
+  pieces: string[];
+  toolCall?: { id: string; type: "function"; function: { name: string; arguments: string } };
+}
+
+function replyTo(body: Record<string, unknown>): Reply {
+  const messages = (body.messages ?? []) as Array<{ role: string; content?: unknown }>;
+  const last = messages.at(-1);
+  const lastUser = [...messages].reverse().find((message) => message.role === "user");
+  const userText = textOf(lastUser?.content);
+  const tools = body.tools as Array<{ function: { name: string } }> | undefined;
+  if (last?.role === "tool") return textReply(`Tool said: ${textOf(last.content)}`);
+  if (tools?.length && body.tool_choice !== "none") {
+    const name = tools[0]?.function.name ?? "tool";
+    const toolCall = {
+      id: "call_test1",
+      type: "function" as const,
+      function: { name, arguments: JSON.stringify({ input: userText }) },
+    };
+    return { content: null, pieces: [], toolCall };
+  }
+  const format = (body.response_format as { type?: string } | undefined)?.type;
+  if (format === "json_object" || format === "json_schema")
+    return textReply(JSON.stringify({ echo: userText }));
+  return textReply(`You said: ${userText}`);
+}
+
+function textReply(content: string): Reply {
+  return { content, pieces: content.split(/(?<= )/) };
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((part) => (part as { text?: string }).text ?? "").join("");
+  return "";
+}
+
+function usage(body: Record<string, unknown>, completionTokens: number) {
+  const promptTokens = JSON.stringify(body.messages ?? body.input ?? "").split(/\s+/).length;
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+}
+
+async function stream(
+  response: ServerResponse,
+  id: string,
+  model: string,
+  body: Record<string, unknown>,
+  reply: Reply,
+  behavior: TestModelBehavior,
+): Promise<void> {
+  const includeUsage =
+    (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  response.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  // OpenAI sends `usage: null` on every chunk when usage was asked for, then a last chunk with it.
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+    `data: ${JSON.stringify({
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(includeUsage ? { usage: null } : {}),
+    })}\n\n`;
+  response.write(chunk({ role: "assistant", content: "" }, null));
+  let sent = 0;
+  for (const piece of reply.pieces) {
+    if (behavior.dieAfterChunks !== undefined && sent >= behavior.dieAfterChunks) {
+      // Let the chunks so far reach the client first, as a crash after a flush would.
+      await sleep(20);
+      response.socket?.destroy();
+      return;
+    }
+    if (behavior.chunkIntervalMs) await sleep(behavior.chunkIntervalMs);
+    if (response.destroyed) return;
+    response.write(chunk({ content: piece }, null));
+    sent++;
+  }
+  if (reply.toolCall) {
+    const { id: callId, type, function: call } = reply.toolCall;
+    response.write(
+      chunk(
+        { tool_calls: [{ index: 0, id: callId, type, function: { name: call.name, arguments: "" } }] },
+        null,
+      ),
+    );
+    response.write(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }, null));
+  }
+  response.write(chunk({}, reply.toolCall ? "tool_calls" : "stop"));
+  if (includeUsage) {
+    const last = {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      choices: [],
+      usage: usage(body, sent || 1),
+    };
+    response.write(`data: ${JSON.stringify(last)}\n\n`);
+  }
+  response.end("data: [DONE]\n\n");
+}
+
+function embed(body: Record<string, unknown>, model: string) {
+  const input = body.input;
+  const texts = Array.isArray(input) ? input.map((item) => JSON.stringify(item)) : [String(input)];
+  const data = texts.map((text, index) => {
+    const vector = Array.from({ length: 8 }, (_, dimension) => {
+      let hash = dimension + 1;
+      for (const char of text) hash = (hash * 31 + char.charCodeAt(0)) % 1000;
+      return hash / 1000;
+    });
+    // The openai client asks for base64 (little-endian float32) by default and decodes it.
+    const embedding =
+      body.encoding_format === "base64"
+        ? Buffer.from(new Float32Array(vector).buffer).toString("base64")
+        : vector;
+    return { object: "embedding", index, embedding };
+  });
+  return { object: "list", data, model, usage: { prompt_tokens: texts.length, total_tokens: texts.length } };
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  response.writeHead(status, { "content-type": "application/json", ...headers });
+  response.end(JSON.stringify(body));
+}
+
+function sendError(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  type = "invalid_request_error",
+  code: string | null = null,
+  headers: Record<string, string> = {},
+) {
+  sendJson(response, status, { error: { message, type, param: null, code } }, headers);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
