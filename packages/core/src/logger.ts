@@ -5,23 +5,29 @@ export type { Logger };
 
 /**
  * Paths pino blanks out before a line is written. Secrets reach logs through request headers
- * and through objects that carry keys or connection strings; censor them by name.
+ * and through objects that carry keys or connection strings; censor them by name. Explicit paths
+ * only: a wildcard (`*.key`) makes every log line walk its object and doubles the cost of the
+ * per-request access log, so log secret-bearing objects under one of these names or not at all.
  */
 export const redactedPaths = [
   "req.headers.authorization",
   "req.headers['x-api-key']",
   "req.headers.cookie",
   "res.headers['set-cookie']",
-  "*.apiKey",
-  "*.key",
-  "*.password",
-  "*.secret",
-  "*.token",
+  "headers.authorization",
+  "headers['x-api-key']",
+  "headers.cookie",
   "apiKey",
   "key",
   "password",
   "secret",
   "token",
+  "authorization",
+  "loginCode",
+  "upstream.apiKey",
+  "provider.apiKey",
+  "options.apiKey",
+  "config.apiKey",
 ];
 
 /**
