@@ -173,7 +173,8 @@ export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;
 
 export interface EmbeddingResponse {
   object: "list";
-  data: Array<{ object: "embedding"; index: number; embedding: number[] }>;
+  /** `embedding` is a base64 string of little-endian float32s when the request asked for `encoding_format: "base64"`. */
+  data: Array<{ object: "embedding"; index: number; embedding: number[] | string }>;
   model: string;
   usage: { prompt_tokens: number; total_tokens: number };
 }

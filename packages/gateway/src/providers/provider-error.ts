@@ -14,6 +14,10 @@ export class ProviderError extends Error {
       retryable: boolean;
       /** Seconds the upstream asked to wait (429 `Retry-After`). */
       retryAfterSeconds?: number;
+      /** OpenAI error code, e.g. `model_not_found`, `upstream_timeout`. */
+      code?: string;
+      /** The request field at fault, when known. */
+      param?: string;
       cause?: unknown;
     },
   ) {
@@ -24,11 +28,23 @@ export class ProviderError extends Error {
   get status(): number {
     return this.options.status;
   }
+
+  get retryable(): boolean {
+    return this.options.retryable;
+  }
+
+  /** The body a client sees: Nexus's error shape, with OpenAI's `code` when there is one. */
+  toBody(): { error: { type: string; message: string; param?: string; code?: string } } {
+    const { type, param, code } = this.options;
+    return { error: { type, message: this.message, ...(param ? { param } : {}), ...(code ? { code } : {}) } };
+  }
 }
 
-export const modelNotFound = (model: string) =>
-  new ProviderError(`The model '${model}' does not exist or is not available`, {
+export const modelNotFound = (model: string, detail = "does not exist or is not available") =>
+  new ProviderError(`The model '${model}' ${detail}`, {
     status: 404,
     type: "invalid_request_error",
+    code: "model_not_found",
+    param: "model",
     retryable: false,
   });

@@ -150,7 +150,9 @@ export async function startOpenAITestServer(
     if (behavior.delayMs) await sleep(behavior.delayMs);
     if (response.destroyed) return;
     if (behavior.status) {
-      const headers = behavior.retryAfterSeconds ? { "retry-after": String(behavior.retryAfterSeconds) } : {};
+      const headers: Record<string, string> = behavior.retryAfterSeconds
+        ? { "retry-after": String(behavior.retryAfterSeconds) }
+        : {};
       const type = behavior.status === 429 ? "rate_limit_error" : "server_error";
       return sendError(response, behavior.status, `Scripted failure ${behavior.status}`, type, null, headers);
     }

@@ -1,0 +1,166 @@
+import { z } from "zod";
+import { ProviderError } from "./provider-error.ts";
+
+/**
+ * One HTTP call to an upstream with the gateway's timeouts and the client's abort signal folded
+ * into one AbortSignal, and every way it can fail mapped to a ProviderError. Shared by the
+ * providers that speak HTTP.
+ */
+export interface UpstreamTimeouts {
+  /** Milliseconds until the first byte of the answer (a stream's first chunk); 504 when exceeded. */
+  firstTokenMs?: number;
+  /** Milliseconds for the whole call; 504 when exceeded. */
+  totalMs?: number;
+}
+
+export const defaultTimeouts: Required<UpstreamTimeouts> = { firstTokenMs: 120_000, totalMs: 600_000 };
+
+export interface UpstreamCall {
+  /** Pass to fetch: aborts on client abort or timeout. */
+  signal: AbortSignal;
+  /** The first byte arrived: stops the first-token timer. */
+  firstToken(): void;
+  /** Clears timers and listeners; aborts the request unless it completed. */
+  end(completed: boolean): void;
+  /** Maps anything thrown during the call to a ProviderError. */
+  failure(error: unknown, afterFirstByte: boolean): ProviderError;
+}
+
+export function startUpstreamCall(
+  providerId: string,
+  clientSignal: AbortSignal | undefined,
+  timeouts: Required<UpstreamTimeouts>,
+): UpstreamCall {
+  const controller = new AbortController();
+  let timedOut: "first token" | "total" | undefined;
+  const onClientAbort = () => controller.abort(clientSignal?.reason);
+  if (clientSignal?.aborted) controller.abort(clientSignal.reason);
+  else clientSignal?.addEventListener("abort", onClientAbort, { once: true });
+  const timeout = (which: "first token" | "total", ms: number) =>
+    setTimeout(() => {
+      timedOut = which;
+      controller.abort(new Error(`${which} timeout`));
+    }, ms);
+  const firstTokenTimer = timeout("first token", timeouts.firstTokenMs);
+  const totalTimer = timeout("total", timeouts.totalMs);
+  return {
+    signal: controller.signal,
+    firstToken: () => clearTimeout(firstTokenTimer),
+    end: (completed) => {
+      clearTimeout(firstTokenTimer);
+      clearTimeout(totalTimer);
+      clientSignal?.removeEventListener("abort", onClientAbort);
+      if (!completed) controller.abort();
+    },
+    failure: (error, afterFirstByte) => {
+      if (error instanceof ProviderError) return error;
+      if (timedOut) {
+        const ms = timedOut === "total" ? timeouts.totalMs : timeouts.firstTokenMs;
+        return new ProviderError(`Upstream '${providerId}' exceeded its ${timedOut} timeout (${ms} ms)`, {
+          status: 504,
+          type: "server_error",
+          code: "upstream_timeout",
+          retryable: !afterFirstByte,
+          cause: error,
+        });
+      }
+      if (clientSignal?.aborted) {
+        return new ProviderError("The client closed the request", {
+          status: 499,
+          type: "client_closed_request",
+          retryable: false,
+          cause: error,
+        });
+      }
+      const detail =
+        error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : "";
+      return new ProviderError(
+        afterFirstByte
+          ? `Upstream '${providerId}' stream broke off: ${detail}`
+          : `Upstream '${providerId}' is unreachable: ${detail}`,
+        {
+          status: 502,
+          type: "server_error",
+          code: afterFirstByte ? "upstream_stream_broken" : "upstream_unreachable",
+          retryable: !afterFirstByte,
+          cause: error,
+        },
+      );
+    },
+  };
+}
+
+// Upstreams disagree on error bodies: OpenAI and newer vLLM nest under `error`, older vLLM puts
+// the fields at the top level, Ollama sends `{"error":"text"}`, FastAPI servers `{"detail":...}`.
+const upstreamErrorBodySchema = z.object({
+  error: z
+    .union([
+      z.string(),
+      z.object({
+        message: z.string().nullish(),
+        type: z.string().nullish(),
+        param: z.string().nullish(),
+        code: z.union([z.string(), z.number()]).nullish(),
+      }),
+    ])
+    .nullish(),
+  message: z.string().nullish(),
+  type: z.string().nullish(),
+  detail: z.unknown().optional(),
+});
+
+/** Maps a non-2xx upstream response to the ProviderError the client should see. */
+export async function upstreamResponseError(providerId: string, response: Response): Promise<ProviderError> {
+  const text = await response.text().catch(() => "");
+  let parsed: z.infer<typeof upstreamErrorBodySchema> = {};
+  try {
+    parsed = upstreamErrorBodySchema.parse(JSON.parse(text));
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status alone decides.
+  }
+  const nested = typeof parsed.error === "object" ? parsed.error : undefined;
+  const message =
+    nested?.message ??
+    (typeof parsed.error === "string" ? parsed.error : undefined) ??
+    parsed.message ??
+    (parsed.detail === undefined ? undefined : JSON.stringify(parsed.detail)) ??
+    (text.slice(0, 200) || response.statusText);
+  const status = response.status;
+  const code = typeof nested?.code === "string" ? nested.code : undefined;
+  if (status === 401 || status === 403) {
+    // The upstream refused Nexus's credentials: the client's key is fine, the deployment is not.
+    return new ProviderError(`Upstream '${providerId}' rejected its credentials: ${message}`, {
+      status: 502,
+      type: "server_error",
+      code: "upstream_auth_failed",
+      retryable: true,
+    });
+  }
+  if (status === 429) {
+    return new ProviderError(message, {
+      status,
+      type: "rate_limit_error",
+      code,
+      retryable: true,
+      retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
+    });
+  }
+  const retryable = status >= 500 || status === 408;
+  const type = nested?.type ?? parsed.type ?? (retryable ? "server_error" : "invalid_request_error");
+  return new ProviderError(message, {
+    status,
+    type,
+    code: code ?? (status === 404 ? "model_not_found" : undefined),
+    param: nested?.param ?? undefined,
+    retryable,
+  });
+}
+
+/** `Retry-After` is seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
