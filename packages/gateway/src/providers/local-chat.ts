@@ -1,5 +1,6 @@
 import type { ChatHistoryItem, LLamaChatGenerateResponseOptions, LlamaGrammar } from "node-llama-cpp";
 import type { ChatCompletionRequest, ChatMessage, FinishReason } from "../protocol/openai-chat.ts";
+import { jsonSchemaProblem } from "./json-schema-check.ts";
 import type { SequenceLease } from "./local-model-pool.ts";
 import { ProviderError } from "./provider-error.ts";
 
@@ -14,11 +15,14 @@ export interface LocalChatResult {
 const badRequest = (message: string, cause?: unknown) =>
   new ProviderError(message, { status: 400, type: "invalid_request_error", retryable: false, cause });
 
-/** Rejects what local models cannot do yet, before any model is loaded. */
+/** Rejects invalid requests and what local models cannot do yet, before any model is loaded. */
 export function assertLocalChatSupported(request: ChatCompletionRequest): void {
   if (request.tools && request.tools.length > 0 && request.tool_choice !== "none") {
     throw badRequest("Local models don't support tools yet; remove `tools` or route to another provider");
   }
+  const format = request.response_format;
+  const problem = format?.type === "json_schema" ? jsonSchemaProblem(format.json_schema.schema) : undefined;
+  if (problem) throw badRequest(`Invalid response_format.json_schema: ${problem}`);
   for (const message of request.messages) {
     if (Array.isArray(message.content) && message.content.some((part) => part.type !== "text")) {
       throw badRequest("Local models don't support image content yet; send text parts only");
@@ -48,7 +52,7 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
           type: "user",
           text: `Result of tool call ${message.tool_call_id}:\n${textOf(message.content)}`,
         };
-      case "assistant": {
+      default: {
         const calls = (message.tool_calls ?? []).map(
           (call) => `Called tool ${call.function.name} with ${call.function.arguments}`,
         );
