@@ -1,6 +1,6 @@
+export * from "./gateway.ts";
 export * from "./protocol/openai-chat.ts";
 export type * from "./providers/model-provider.ts";
-export * from "./providers/provider-error.ts";
-export * from "./gateway.ts";
 export * from "./providers/openai-compatible-provider.ts";
+export * from "./providers/provider-error.ts";
 export type { UpstreamTimeouts } from "./providers/upstream-call.ts";
