@@ -12,20 +12,23 @@ export interface LocalChatResult {
   completionTokens: number;
 }
 
-const badRequest = (message: string, cause?: unknown) =>
-  new ProviderError(message, { status: 400, type: "invalid_request_error", retryable: false, cause });
+const badRequest = (message: string, param: string, cause?: unknown) =>
+  new ProviderError(message, { status: 400, type: "invalid_request_error", param, retryable: false, cause });
 
 /** Rejects invalid requests and what local models cannot do yet, before any model is loaded. */
 export function assertLocalChatSupported(request: ChatCompletionRequest): void {
   if (request.tools && request.tools.length > 0 && request.tool_choice !== "none") {
-    throw badRequest("Local models don't support tools yet; remove `tools` or route to another provider");
+    throw badRequest(
+      "Local models don't support tools yet; remove `tools` or route to another provider",
+      "tools",
+    );
   }
   const format = request.response_format;
   const problem = format?.type === "json_schema" ? jsonSchemaProblem(format.json_schema.schema) : undefined;
-  if (problem) throw badRequest(`Invalid response_format.json_schema: ${problem}`);
+  if (problem) throw badRequest(`Invalid response_format.json_schema: ${problem}`, "response_format");
   for (const message of request.messages) {
     if (Array.isArray(message.content) && message.content.some((part) => part.type !== "text")) {
-      throw badRequest("Local models don't support image content yet; send text parts only");
+      throw badRequest("Local models don't support image content yet; send text parts only", "messages");
     }
   }
 }
@@ -76,7 +79,11 @@ export async function grammarFor(
     // biome-ignore lint/suspicious/noExplicitAny: the schema is user input, checked by node-llama-cpp
     return await lease.llama.createGrammarForJsonSchema(format.json_schema.schema as any);
   } catch (error) {
-    throw badRequest(`Invalid response_format.json_schema: ${(error as Error).message ?? error}`, error);
+    throw badRequest(
+      `Invalid response_format.json_schema: ${(error as Error).message ?? error}`,
+      "response_format",
+      error,
+    );
   }
 }
 

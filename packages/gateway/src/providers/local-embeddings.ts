@@ -1,3 +1,4 @@
+import os from "node:os";
 import type { LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
 import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/openai-chat.ts";
 import { ProviderError } from "./provider-error.ts";
@@ -28,10 +29,14 @@ export async function embedWithContext(
     if (request.dimensions !== undefined && request.dimensions !== vector.length) {
       throw new ProviderError(
         `The local model '${modelId}' gives ${vector.length}-dimensional embeddings; 'dimensions' must be omitted or ${vector.length}`,
-        { status: 400, type: "invalid_request_error", retryable: false },
+        { status: 400, type: "invalid_request_error", param: "dimensions", retryable: false },
       );
     }
-    data.push({ object: "embedding", index, embedding: vector });
+    data.push({
+      object: "embedding",
+      index,
+      embedding: request.encoding_format === "base64" ? toBase64(vector) : vector,
+    });
   }
   return {
     object: "list",
@@ -39,4 +44,11 @@ export async function embedWithContext(
     model: modelId,
     usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   };
+}
+
+/** OpenAI's base64 encoding: the vector as little-endian float32s. */
+function toBase64(vector: number[]): string {
+  const floats = new Float32Array(vector);
+  const bytes = Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
+  return (os.endianness() === "LE" ? bytes : Buffer.from(bytes).swap32()).toString("base64");
 }

@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/openai-chat.ts";
 import { createLocalProvider, type LocalProvider } from "./local-provider.ts";
+import { runProviderContract } from "./provider.contract.ts";
 import { ProviderError } from "./provider-error.ts";
 
 const modelFile = path.resolve(import.meta.dirname, "../../../../../shared/models/llama-2-tiny-random.gguf");
@@ -281,28 +282,35 @@ describe("local provider", () => {
   });
 
   it("returns embeddings in the OpenAI shape", async () => {
-    const single = await provider.doEmbed?.({ model: "tiny", input: "hello world" }, call());
+    const single = await provider.doEmbed({ model: "tiny", input: "hello world" }, call());
     expect(single?.object).toBe("list");
     expect(single?.data).toHaveLength(1);
     expect(single?.data[0]).toMatchObject({ object: "embedding", index: 0 });
     expect(single?.data[0]?.embedding).toHaveLength(8);
     expect(single?.usage.prompt_tokens).toBeGreaterThan(0);
-    const many = await provider.doEmbed?.(
+    const many = await provider.doEmbed(
       { model: "tiny", input: ["hello world", "another text", "hello world"] },
       call(),
     );
     expect(many?.data.map((item) => item.index)).toEqual([0, 1, 2]);
     expect(many?.data[0]?.embedding).toEqual(single?.data[0]?.embedding);
     expect(many?.data[1]?.embedding).not.toEqual(many?.data[0]?.embedding);
+    const encoded = await provider.doEmbed(
+      { model: "tiny", input: "hello world", encoding_format: "base64" },
+      call(),
+    );
+    const bytes = Buffer.from(encoded?.data[0]?.embedding as string, "base64");
+    const decoded = Array.from({ length: bytes.length / 4 }, (_, index) => bytes.readFloatLE(index * 4));
+    expect(decoded).toEqual(single?.data[0]?.embedding);
     await expect(
-      provider.doEmbed?.({ model: "tiny", input: "x", dimensions: 3 }, call()),
+      provider.doEmbed({ model: "tiny", input: "x", dimensions: 3 }, call()),
     ).rejects.toMatchObject({ status: 400 });
   });
 
   it("answers unknown models with 404", async () => {
     await expect(provider.doGenerate(ask(), call("nope"))).rejects.toMatchObject({ status: 404 });
     await expect(collect(provider.doStream(ask(), call("nope")))).rejects.toMatchObject({ status: 404 });
-    await expect(provider.doEmbed?.({ model: "nope", input: "x" }, call("nope"))).rejects.toMatchObject({
+    await expect(provider.doEmbed({ model: "nope", input: "x" }, call("nope"))).rejects.toMatchObject({
       status: 404,
     });
   });
@@ -370,7 +378,7 @@ describe("local model queue and memory", () => {
     try {
       for (const model of ["first", "second"]) await provider.doGenerate(ask({ max_tokens: 2 }), call(model));
       expect(provider.loadedModels()).toEqual(["first", "second"]);
-      await provider.doEmbed?.({ model: "first", input: "touch" }, call("first"));
+      await provider.doEmbed({ model: "first", input: "touch" }, call("first"));
       expect(provider.loadedModels()).toEqual(["second", "first"]);
       await provider.doGenerate(ask({ max_tokens: 2 }), call("third"));
       expect(provider.loadedModels()).toEqual(["first", "third"]);
@@ -388,4 +396,11 @@ describe("local model queue and memory", () => {
       await tiny.close();
     }
   });
+});
+
+runProviderContract("local", {
+  create: () => createLocalProvider({ modelsDir: modelsDir("tiny"), threads: 1, sequencesPerModel: 2 }),
+  chatModel: "tiny",
+  embeddingModel: "tiny",
+  timeoutMs: 20_000,
 });

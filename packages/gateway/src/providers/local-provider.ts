@@ -41,6 +41,8 @@ export interface LocalProvider extends ModelProvider {
   readonly kind: "local";
   /** Ids of the models loaded now, least recently used first. */
   loadedModels(): string[];
+  doEmbed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
+  close(): Promise<void>;
 }
 
 /**
