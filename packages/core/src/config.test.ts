@@ -67,6 +67,30 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NEXUS_PORT: "70000" })).toThrow(/between 0 and 65535/);
   });
 
+  it("reads OpenAI-compatible upstreams as a JSON array, never echoing their keys in errors", () => {
+    expect(loadConfig({}).openaiUpstreams).toEqual([]);
+    const upstreams = [{ id: "vllm", baseURL: "http://127.0.0.1:8000/v1", apiKey: "sk-secret" }];
+    expect(loadConfig({ NEXUS_OPENAI_UPSTREAMS: JSON.stringify(upstreams) }).openaiUpstreams).toEqual(
+      upstreams,
+    );
+    const problems = (value: string) => {
+      try {
+        loadConfig({ NEXUS_OPENAI_UPSTREAMS: value });
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      return "";
+    };
+    expect(problems("[{id:")).toMatch(/NEXUS_OPENAI_UPSTREAMS must be a JSON array/);
+    const badUrl = problems(JSON.stringify([{ id: "a", baseURL: "ftp://x", apiKey: "sk-secret" }]));
+    expect(badUrl).toMatch(/NEXUS_OPENAI_UPSTREAMS\.0\.baseURL must be an http\(s\) URL/);
+    expect(badUrl).not.toContain("sk-secret");
+    const twice = [upstreams[0], upstreams[0]];
+    expect(problems(JSON.stringify(twice))).toMatch(/ids must be unique/);
+    expect(problems(JSON.stringify([{ id: "a/b", baseURL: "http://x/v1" }]))).toMatch(/\.0\.id must be/);
+    expect(problems(JSON.stringify([{ id: "local", baseURL: "http://x/v1" }]))).toMatch(/built-in/);
+  });
+
   it("redacts passwords in URLs", () => {
     expect(redactUrl("postgres://nexus:s3cret@db:5432/nexus")).toBe("postgres://nexus:***@db:5432/nexus");
     expect(redactUrl("redis://:s3cret@cache:6379")).not.toContain("s3cret");

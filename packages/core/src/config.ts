@@ -9,6 +9,50 @@ const port = z.coerce
   .min(0, "must be between 0 and 65535")
   .max(65535, "must be between 0 and 65535");
 
+const openaiUpstreamSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+        "must be 1-63 letters, digits, _ or - (it prefixes model names)",
+      )
+      .refine((id) => id !== "local", "'local' is the built-in GGUF provider; pick another id"),
+    baseURL: z.url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL including the API version, e.g. http://127.0.0.1:8000/v1",
+    }),
+    apiKey: z.string().min(1, "must not be empty").optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export type OpenAIUpstreamConfig = z.infer<typeof openaiUpstreamSchema>;
+
+const openaiUpstreams = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({
+        code: "custom",
+        message: 'must be a JSON array like [{"id":"vllm","baseURL":"http://127.0.0.1:8000/v1"}]',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(openaiUpstreamSchema, { error: 'must be a JSON array like [{"id":"vllm","baseURL":"..."}]' })
+      .refine((upstreams) => new Set(upstreams.map((upstream) => upstream.id)).size === upstreams.length, {
+        message: "ids must be unique",
+      }),
+  );
+
+/** Variables whose values hold secrets: problems with them never echo the value. */
+const secretVariables = new Set(["NEXUS_OPENAI_UPSTREAMS"]);
+
 const environmentSchema = z.object({
   NEXUS_PORT: port.default(3000),
   NEXUS_HOST: z.string().min(1, "must not be empty").default("127.0.0.1"),
@@ -24,6 +68,7 @@ const environmentSchema = z.object({
   NEXUS_MODELS_DIR: z.string().min(1, "must not be empty").optional(),
   NEXUS_LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   NEXUS_BODY_LIMIT: z.coerce.number().int().positive("must be a positive number of bytes").default(1_048_576),
+  NEXUS_OPENAI_UPSTREAMS: openaiUpstreams.optional(),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -41,6 +86,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes; larger bodies get a 413. */
   bodyLimit: number;
+  /** OpenAI-compatible servers (vLLM, Ollama, Jan, OpenAI) whose models the gateway offers. */
+  openaiUpstreams: OpenAIUpstreamConfig[];
 }
 
 export class ConfigError extends Error {
@@ -67,10 +114,11 @@ export function loadConfig(
   const parsed = environmentSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map(
-        (issue) =>
-          `${issue.path.join(".")} ${issue.message} (got ${JSON.stringify(raw[String(issue.path[0])])})`,
-      ),
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0]);
+        const got = secretVariables.has(variable) ? "" : ` (got ${JSON.stringify(raw[variable])})`;
+        return `${issue.path.join(".")} ${issue.message}${got}`;
+      }),
     );
   }
   const env = parsed.data;
@@ -91,6 +139,7 @@ export function loadConfig(
     modelsDir: path.resolve(dataDir, env.NEXUS_MODELS_DIR ?? "models"),
     logLevel: env.NEXUS_LOG_LEVEL,
     bodyLimit: env.NEXUS_BODY_LIMIT,
+    openaiUpstreams: env.NEXUS_OPENAI_UPSTREAMS ?? [],
   };
 }
 
