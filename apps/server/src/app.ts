@@ -11,6 +11,7 @@ import { registerRequestTelemetry } from "./plugins/request-telemetry.ts";
 import { registerWebApp } from "./plugins/web-app.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { keyRoutes } from "./routes/key-routes.ts";
+import { openaiRoutes } from "./routes/openai-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
 import { workspaceRoutes } from "./routes/workspace-routes.ts";
 import { WorkspaceCache } from "./workspace-cache.ts";
@@ -66,6 +67,7 @@ export async function buildApp(
   await app.register(workspaceRoutes(new WorkspaceCache(store)));
   await app.register(keyRoutes(dependencies, authenticator));
   await app.register(sessionRoutes(dependencies, authenticator, loginCodes));
+  await app.register(openaiRoutes(dependencies));
   registerOpenApiRoute(app);
   await registerWebApp(app, options.webRoot);
 

@@ -1,4 +1,5 @@
 import type { Config, EventBus, Logger, Metrics, Queue, Store } from "@nexus/core";
+import type { Gateway } from "@nexus/gateway";
 
 /** What the server is built from. Opened and closed by startNexus, or by a test. */
 export interface AppDependencies {
@@ -8,4 +9,6 @@ export interface AppDependencies {
   events: EventBus;
   logger: Logger;
   metrics: Metrics;
+  /** The only way the server calls models; closed by its owner, after the app. */
+  gateway: Gateway;
 }

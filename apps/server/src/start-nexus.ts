@@ -12,6 +12,7 @@ import {
 } from "@nexus/core";
 import { buildApp, type NexusApp } from "./app.ts";
 import type { AppDependencies } from "./dependencies.ts";
+import { createModelGateway } from "./model-gateway.ts";
 
 export interface RunningNexus extends NexusApp {
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
@@ -55,7 +56,17 @@ export async function startNexus(config: Config, options: StartOptions = {}): Pr
       onListenerError: (error) => logger.error({ err: error }, "event listener failed"),
     });
     opened.unshift(() => events.close());
-    const dependencies: AppDependencies = { config, store, queue, events, logger, metrics: createMetrics() };
+    const gateway = createModelGateway(config, logger);
+    opened.unshift(() => gateway.close());
+    const dependencies: AppDependencies = {
+      config,
+      store,
+      queue,
+      events,
+      logger,
+      metrics: createMetrics(),
+      gateway,
+    };
     const nexus = await buildApp(dependencies, { webRoot: options.webRoot });
     const address = await nexus.app.listen({ port: config.port, host: config.host });
     const url = address.replace("[::1]", "localhost");

@@ -22,9 +22,15 @@ export interface TestServer {
 
 export type Backend = { store: "sqlite" | "postgres"; redis: boolean };
 
+export interface TestServerOptions {
+  /** OpenAI-compatible upstreams for the gateway, as `NEXUS_OPENAI_UPSTREAMS` takes them. */
+  openaiUpstreams?: Array<{ id: string; baseURL: string; apiKey?: string }>;
+}
+
 /** A real server on a free port over a fresh database, logging into memory. */
 export async function startTestServer(
   backend: Backend = { store: "sqlite", redis: false },
+  options: TestServerOptions = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir();
   const database = freshStoreOptions(backend.store);
@@ -41,6 +47,7 @@ export async function startTestServer(
     NEXUS_LOG_LEVEL: "info",
     NEXUS_BODY_LIMIT: "65536",
     ...(backend.redis ? { NEXUS_REDIS_URL: testRedisUrl } : {}),
+    ...(options.openaiUpstreams ? { NEXUS_OPENAI_UPSTREAMS: JSON.stringify(options.openaiUpstreams) } : {}),
   });
   const nexus = await startNexus(config, {
     logger: createLogger("info", sink),

@@ -1,4 +1,5 @@
 import { NexusError } from "@nexus/core";
+import { ProviderError } from "@nexus/gateway";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 
@@ -8,6 +9,17 @@ import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if ((error as unknown) instanceof ProviderError) {
+      // A model call failed: the upstream's status (or the closest fit) and OpenAI's error code.
+      const failure = error as unknown as ProviderError;
+      const { retryAfterSeconds } = failure.options;
+      if (retryAfterSeconds !== undefined) reply.header("retry-after", String(retryAfterSeconds));
+      request.log[failure.status >= 500 ? "warn" : "info"](
+        { err: failure, status: failure.status },
+        "model call failed",
+      );
+      return reply.status(failure.status).send(failure.toBody());
+    }
     const mapped = toNexusError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.info({ errorType: mapped.type, message: mapped.message }, "request rejected");

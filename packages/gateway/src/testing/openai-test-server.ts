@@ -311,7 +311,9 @@ async function stream(
 
 function embed(body: Record<string, unknown>, model: string) {
   const input = body.input;
-  const texts = Array.isArray(input) ? input.map((item) => JSON.stringify(item)) : [String(input)];
+  const texts = Array.isArray(input)
+    ? input.map((item) => (typeof item === "string" ? item : JSON.stringify(item)))
+    : [String(input)];
   const data = texts.map((text, index) => {
     const vector = Array.from({ length: 8 }, (_, dimension) => {
       let hash = dimension + 1;
