@@ -111,12 +111,28 @@ export async function runLocalChat(
   const promptTokens = lease.chatWrapper
     .generateContextState({ chatHistory: history })
     .contextText.tokenize(lease.model.tokenizer).length;
+  const contextSize = lease.sequence.contextSize;
+  if (promptTokens >= contextSize) {
+    throw new ProviderError(
+      `The messages take ${promptTokens} tokens; this local model's context holds ${contextSize}`,
+      {
+        status: 400,
+        type: "invalid_request_error",
+        code: "context_length_exceeded",
+        param: "messages",
+        retryable: true,
+      },
+    );
+  }
+  // Never past the context: llama.cpp would otherwise shift the context and could run forever.
+  const room = contextSize - promptTokens;
+  const requested = request.max_completion_tokens ?? request.max_tokens ?? room;
   const stop = request.stop == null ? [] : [request.stop].flat().filter((trigger) => trigger.length > 0);
   let completionTokens = 0;
   const options: LLamaChatGenerateResponseOptions = {
     signal,
     stopOnAbortSignal: false,
-    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+    maxTokens: Math.min(requested, room),
     // OpenAI's defaults: temperature 1, top_p 1.
     temperature: request.temperature ?? 1,
     topP: request.top_p ?? undefined,

@@ -18,7 +18,7 @@ export interface LocalModelPoolOptions {
   sequencesPerModel: number;
   /** CPU threads per context. */
   threads: number;
-  /** Tokens per context; defaults to the model's training size, at most 4096. */
+  /** Tokens per sequence; defaults to the model's training size, at most 4096. */
   contextSize?: number;
 }
 
@@ -63,6 +63,8 @@ export class LocalModelPool {
   private readonly loaded = new Map<string, LoadedModel>();
   private readonly loading = new Map<string, Promise<LoadedModel>>();
   private closed = false;
+  /** Bytes of models being read now, counted against the budget before they are in `loaded`. */
+  private loadingBytes = 0;
 
   constructor(private readonly options: LocalModelPoolOptions) {}
 
@@ -215,14 +217,17 @@ export class LocalModelPool {
     const llama = await this.getLlama();
     await this.makeRoomFor(file.sizeBytes);
     let model: LlamaModel;
+    this.loadingBytes += file.sizeBytes;
     try {
       model = await llama.loadModel({ modelPath: file.path });
     } catch (error) {
+      this.loadingBytes -= file.sizeBytes;
       throw new ProviderError(
         `The local model '${file.id}' could not be loaded from ${file.path}: ${(error as Error).message ?? error}`,
         { status: 500, type: "server_error", retryable: true, cause: error },
       );
     }
+    this.loadingBytes -= file.sizeBytes;
     try {
       const context = await model.createContext({
         threads: this.options.threads,
@@ -267,7 +272,7 @@ export class LocalModelPool {
   /** Evicts idle models, least recently used first, until `bytes` more fit the budget. */
   private async makeRoomFor(bytes: number): Promise<void> {
     const byAge = [...this.loaded.values()].sort((a, b) => a.lastUsed - b.lastUsed);
-    let used = byAge.reduce((sum, entry) => sum + entry.file.sizeBytes, 0);
+    let used = byAge.reduce((sum, entry) => sum + entry.file.sizeBytes, this.loadingBytes);
     for (const entry of byAge) {
       if (used + bytes <= this.options.memoryBudgetBytes) break;
       if (entry.pins > 0) continue;

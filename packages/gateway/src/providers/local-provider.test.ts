@@ -357,6 +357,23 @@ describe("local model queue and memory", () => {
     }
   });
 
+  it("keeps generation within the context and rejects prompts that do not fit", async () => {
+    const provider = createLocalProvider({ modelsDir: modelsDir("tiny"), threads: 1, contextSize: 256 });
+    try {
+      const unbounded = await provider.doGenerate(ask({ max_tokens: undefined, temperature: 0 }), call());
+      const usage = unbounded.usage;
+      expect(unbounded.choices[0]?.finish_reason).toBe("length");
+      expect(usage?.total_tokens).toBeLessThanOrEqual(256);
+      expect(usage?.completion_tokens).toBeGreaterThan(200);
+      const long = ask({ messages: [{ role: "user", content: "word ".repeat(400) }] });
+      const error = await provider.doGenerate(long, call()).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ status: 400, options: { code: "context_length_exceeded" } });
+    } finally {
+      await provider.close();
+    }
+  });
+
   it("unloads a model after its idle time", async () => {
     const provider = createLocalProvider({ modelsDir: modelsDir("tiny"), threads: 1, idleUnloadMs: 150 });
     try {

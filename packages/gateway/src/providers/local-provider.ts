@@ -32,7 +32,7 @@ export interface LocalProviderOptions {
   sequencesPerModel?: number;
   /** CPU threads per context. Default: the available cores, at most 8 (use 1 for tiny models). */
   threads?: number;
-  /** Context size in tokens (shared by a model's sequences). Default: the model's own, at most 4096. */
+  /** Context size in tokens of each sequence. Default: the model's own, at most 4096. */
   contextSize?: number;
 }
 
