@@ -86,6 +86,21 @@ describe("OpenAI-compatible API", () => {
     expect(text.endsWith("\n\ndata: [DONE]\n\n")).toBe(true);
   });
 
+  it("forwards each chunk as it arrives, without buffering the stream", async () => {
+    const started = Date.now();
+    const response = await server.call("/v1/chat/completions", {
+      method: "POST",
+      key,
+      json: { model: "test-dribble", messages: user("one two three"), stream: true },
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const firstByte = Date.now() - started;
+    while (!(await reader.read()).done);
+    // test-dribble waits 50 ms before each of its 5 content chunks.
+    expect(firstByte).toBeLessThan(Date.now() - started - 150);
+  });
+
   it("round-trips a tool call", async () => {
     const tools: OpenAI.ChatCompletionTool[] = [
       {
@@ -227,10 +242,12 @@ describe("OpenAI-compatible API", () => {
     await expect.poll(() => sent?.aborted).toBe(true);
   });
 
-  it("takes keys of every workspace", async () => {
+  it("takes keys of every workspace, as Bearer or x-api-key", async () => {
     for (const workspace of ["azi-learns-ai", "agentx", "ai-workflow", "nexus-os"]) {
-      const response = await server.call("/v1/models", { key: await server.key(workspace, "member") });
-      expect(response.status).toBe(200);
+      const memberKey = await server.key(workspace, "member");
+      expect((await server.call("/v1/models", { key: memberKey })).status).toBe(200);
+      const viaHeader = await server.call("/v1/models", { headers: { "x-api-key": memberKey } });
+      expect(viaHeader.status).toBe(200);
     }
   });
 });
