@@ -86,6 +86,15 @@ describe("gateway routing", () => {
     expect(failures).toEqual(["broken"]);
   });
 
+  it("skips a provider that does not list in time", async () => {
+    const stuck = fakeProvider("stuck", [], {
+      listModels: (signal) =>
+        new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason))),
+    });
+    const gateway = createGateway({ providers: [stuck, fakeProvider("ok", ["m"])], listTimeoutMs: 50 });
+    expect((await gateway.listModels()).map((model) => model.id)).toEqual(["ok/m", "m"]);
+  });
+
   it("caches the listing, and re-lists on a miss at most once a second", async () => {
     let offered = ["first"];
     const provider = fakeProvider("a", () => offered);

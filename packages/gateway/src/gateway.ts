@@ -13,6 +13,8 @@ export interface GatewayOptions {
   providers: ModelProvider[];
   /** How long a model listing is trusted for routing bare model names. Default 30 s. */
   catalogTtlMs?: number;
+  /** A provider that has not listed its models by then is skipped, so one stuck upstream cannot stall `/v1/models`. Default 5 s. */
+  listTimeoutMs?: number;
   /** Told when a provider fails to list its models (it is skipped, not fatal). */
   onProviderError?(providerId: string, error: unknown): void;
 }
@@ -61,6 +63,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const byId = new Map(options.providers.map((provider) => [provider.id, provider]));
   if (byId.size !== options.providers.length) throw new Error("Provider ids must be unique");
   const ttl = options.catalogTtlMs ?? 30_000;
+  const listTimeoutMs = options.listTimeoutMs ?? 5_000;
   let catalog: Catalog | undefined;
   let building: Promise<Catalog> | undefined;
 
@@ -69,7 +72,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       const listings = await Promise.all(
         options.providers.map(async (provider) => {
           try {
-            return { provider, models: await provider.listModels(signal) };
+            const timeout = AbortSignal.timeout(listTimeoutMs);
+            return {
+              provider,
+              models: await provider.listModels(signal ? AbortSignal.any([signal, timeout]) : timeout),
+            };
           } catch (error) {
             options.onProviderError?.(provider.id, error);
             return { provider, models: [] };
