@@ -116,7 +116,7 @@ export function toProviderModel(file: GgufFile, summary: GgufSummary | undefined
     summary?.architecture !== undefined && embeddingOnlyArchitectures.has(summary.architecture);
   return {
     id: file.id,
-    capabilities: embeddingOnly ? ["embeddings"] : ["chat", "embeddings"],
+    capabilities: embeddingOnly ? ["embeddings"] : ["chat", "tools", "embeddings"],
     ...(summary?.contextLength ? { contextLength: summary.contextLength } : {}),
   };
 }

@@ -1,13 +1,24 @@
-import type { ChatHistoryItem, LLamaChatGenerateResponseOptions, LlamaGrammar } from "node-llama-cpp";
-import type { ChatCompletionRequest, ChatMessage, FinishReason } from "../protocol/openai-chat.ts";
+import type { LLamaChatGenerateResponseOptions, LlamaGrammar } from "node-llama-cpp";
+import type { ChatCompletionRequest, FinishReason } from "../protocol/openai-chat.ts";
 import { jsonSchemaProblem } from "./json-schema-check.ts";
+import { toChatHistory } from "./local-chat-history.ts";
 import type { SequenceLease } from "./local-model-pool.ts";
+import {
+  assertToolsValid,
+  forcingFunctionCall,
+  mustCallTool,
+  type ToolCall,
+  toolFunctions,
+  toToolCalls,
+} from "./local-tools.ts";
 import { ProviderError } from "./provider-error.ts";
 
 /** The outcome of one local chat generation. */
 export interface LocalChatResult {
   text: string;
-  finishReason: Extract<FinishReason, "stop" | "length">;
+  /** Calls of the request's tools; `finishReason` is then `tool_calls`. */
+  toolCalls?: ToolCall[];
+  finishReason: Extract<FinishReason, "stop" | "length" | "tool_calls">;
   promptTokens: number;
   completionTokens: number;
 }
@@ -17,12 +28,7 @@ const badRequest = (message: string, param: string, cause?: unknown) =>
 
 /** Rejects invalid requests and what local models cannot do yet, before any model is loaded. */
 export function assertLocalChatSupported(request: ChatCompletionRequest): void {
-  if (request.tools && request.tools.length > 0 && request.tool_choice !== "none") {
-    throw badRequest(
-      "Local models don't support tools yet; remove `tools` or route to another provider",
-      "tools",
-    );
-  }
+  assertToolsValid(request);
   const format = request.response_format;
   const problem = format?.type === "json_schema" ? jsonSchemaProblem(format.json_schema.schema) : undefined;
   if (problem) throw badRequest(`Invalid response_format.json_schema: ${problem}`, "response_format");
@@ -31,40 +37,7 @@ export function assertLocalChatSupported(request: ChatCompletionRequest): void {
       throw badRequest("Local models don't support image content yet; send text parts only", "messages");
     }
   }
-}
-
-const textOf = (content: ChatMessage["content"]): string =>
-  typeof content === "string"
-    ? content
-    : (content ?? []).map((part) => (part.type === "text" ? part.text : "")).join("");
-
-/**
- * OpenAI messages as node-llama-cpp chat history, ending with the empty model turn to generate.
- * Tool results and earlier tool calls become plain text, since local chat has no tool turns yet.
- */
-export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
-    switch (message.role) {
-      case "system":
-      case "developer":
-        return { type: "system", text: textOf(message.content) };
-      case "user":
-        return { type: "user", text: textOf(message.content) };
-      case "tool":
-        return {
-          type: "user",
-          text: `Result of tool call ${message.tool_call_id}:\n${textOf(message.content)}`,
-        };
-      default: {
-        const calls = (message.tool_calls ?? []).map(
-          (call) => `Called tool ${call.function.name} with ${call.function.arguments}`,
-        );
-        return { type: "model", response: [[textOf(message.content), ...calls].filter(Boolean).join("\n")] };
-      }
-    }
-  });
-  history.push({ type: "model", response: [] });
-  return history;
+  toChatHistory(request.messages); // throws on tool call arguments that are not JSON
 }
 
 /** A grammar for `response_format`, or undefined for plain text. Invalid schemas are a 400. */
@@ -108,8 +81,15 @@ export async function runLocalChat(
   const { LlamaChat } = await import("node-llama-cpp");
   const history = toChatHistory(request.messages);
   const grammar = await grammarFor(request, lease);
-  const promptTokens = lease.chatWrapper
-    .generateContextState({ chatHistory: history })
+  const functions = toolFunctions(request);
+  const chatWrapper =
+    functions && mustCallTool(request) ? forcingFunctionCall(lease.chatWrapper) : lease.chatWrapper;
+  const promptTokens = chatWrapper
+    .generateContextState({
+      chatHistory: history,
+      availableFunctions: functions,
+      documentFunctionParams: true,
+    })
     .contextText.tokenize(lease.model.tokenizer).length;
   const contextSize = lease.sequence.contextSize;
   if (promptTokens >= contextSize) {
@@ -128,8 +108,20 @@ export async function runLocalChat(
   const room = contextSize - promptTokens;
   const requested = request.max_completion_tokens ?? request.max_tokens ?? room;
   const stop = request.stop == null ? [] : [request.stop].flat().filter((trigger) => trigger.length > 0);
-  let completionTokens = 0;
-  const options: LLamaChatGenerateResponseOptions = {
+  // The sequence's meter counts every generated token, function-call tokens included.
+  const outputTokensBefore = lease.sequence.tokenMeter.usedOutputTokens;
+  const common: Pick<
+    LLamaChatGenerateResponseOptions,
+    | "signal"
+    | "stopOnAbortSignal"
+    | "maxTokens"
+    | "temperature"
+    | "topP"
+    | "seed"
+    | "customStopTriggers"
+    | "repeatPenalty"
+    | "onTextChunk"
+  > = {
     signal,
     stopOnAbortSignal: false,
     maxTokens: Math.min(requested, room),
@@ -138,7 +130,6 @@ export async function runLocalChat(
     topP: request.top_p ?? undefined,
     seed: request.seed ?? undefined,
     customStopTriggers: stop.length > 0 ? stop : undefined,
-    grammar,
     repeatPenalty:
       request.presence_penalty || request.frequency_penalty
         ? {
@@ -146,26 +137,32 @@ export async function runLocalChat(
             frequencyPenalty: request.frequency_penalty ?? undefined,
           }
         : false,
-    onToken: (tokens) => {
-      completionTokens += tokens.length;
-    },
     onTextChunk: hooks.onText,
   };
   const chat = new LlamaChat({
     contextSequence: lease.sequence,
-    chatWrapper: lease.chatWrapper,
+    chatWrapper,
     autoDisposeSequence: false,
   });
   try {
     signal.throwIfAborted();
     hooks.onStart?.();
-    const result = await chat.generateResponse(history, options);
+    const result = functions
+      ? await chat.generateResponse(history, {
+          ...common,
+          functions,
+          documentFunctionParams: true,
+          maxParallelFunctionCalls: request.parallel_tool_calls === false ? 1 : undefined,
+        })
+      : await chat.generateResponse(history, { ...common, grammar });
     signal.throwIfAborted();
+    const toolCalls = result.functionCalls?.length ? toToolCalls(result.functionCalls) : undefined;
     return {
       text: result.response,
-      finishReason: result.metadata.stopReason === "maxTokens" ? "length" : "stop",
+      ...(toolCalls ? { toolCalls } : {}),
+      finishReason: toolCalls ? "tool_calls" : result.metadata.stopReason === "maxTokens" ? "length" : "stop",
       promptTokens,
-      completionTokens,
+      completionTokens: lease.sequence.tokenMeter.usedOutputTokens - outputTokensBefore,
     };
   } catch (error) {
     signal.throwIfAborted();

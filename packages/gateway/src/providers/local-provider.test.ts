@@ -63,7 +63,7 @@ describe("local provider", () => {
 
   it("lists .gguf files and rescans on every call, without loading anything", async () => {
     expect(await provider.listModels()).toEqual([
-      { id: "tiny", capabilities: ["chat", "embeddings"], contextLength: 4096 },
+      { id: "tiny", capabilities: ["chat", "tools", "embeddings"], contextLength: 4096 },
     ]);
     symlinkSync(modelFile, path.join(dir, "second.gguf"));
     writeFileSync(path.join(dir, "notes.txt"), "not a model");
@@ -181,7 +181,7 @@ describe("local provider", () => {
     }
   });
 
-  it("rejects invalid json_schema, tools and images with 400 before loading", async () => {
+  it("rejects invalid json_schema, tool definitions and images with 400 before loading", async () => {
     const invalid = [
       { type: "objekt" },
       { type: "object", properties: { a: { type: 5 } } },
@@ -189,21 +189,143 @@ describe("local provider", () => {
     ];
     for (const schema of invalid) {
       const request = ask({ response_format: { type: "json_schema", json_schema: { name: "x", schema } } });
-      await expect(provider.doGenerate(request, call())).rejects.toMatchObject({ status: 400 });
+      await expect(provider.doGenerate(request, call("not-loaded"))).rejects.toMatchObject({ status: 400 });
     }
-    const tools = ask({
-      tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }],
-    });
-    const error = await provider.doGenerate(tools, call()).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ status: 400, message: expect.stringContaining("don't support tools") });
-    await expect(collect(provider.doStream(tools, call()))).rejects.toMatchObject({ status: 400 });
+    const tool = { type: "function" as const, function: { name: "lookup", parameters: { type: "object" } } };
+    const badTools: Array<Partial<ChatCompletionRequest>> = [
+      { tools: [{ type: "function", function: { name: "lookup", parameters: { type: "objekt" } } }] },
+      { tools: [tool], tool_choice: { type: "function", function: { name: "missing" } } },
+      { tools: [tool], response_format: { type: "json_object" } },
+      { tool_choice: "required" },
+      {
+        messages: [
+          { role: "user", content: "Hi" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              { id: "call_1", type: "function", function: { name: "lookup", arguments: "{not json" } },
+            ],
+          },
+          { role: "tool", tool_call_id: "call_1", content: "result" },
+        ],
+      },
+    ];
+    for (const extra of badTools) {
+      const error = await provider
+        .doGenerate(ask(extra), call("not-loaded"))
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ status: 400 });
+      await expect(collect(provider.doStream(ask(extra), call("not-loaded")))).rejects.toMatchObject({
+        status: 400,
+      });
+    }
     const image = ask({
       messages: [
         { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AA==" } }] },
       ],
     });
     await expect(provider.doGenerate(image, call())).rejects.toMatchObject({ status: 400 });
+  });
+
+  const weatherTools: ChatCompletionRequest["tools"] = [
+    {
+      type: "function",
+      function: {
+        name: "get_weather",
+        description: "The weather in a city",
+        parameters: {
+          type: "object",
+          properties: { city: { enum: ["Paris", "Oslo"] }, days: { type: "integer" } },
+          required: ["city"],
+        },
+      },
+    },
+    { type: "function", function: { name: "get_time", description: "The time now" } },
+  ];
+
+  it("calls tools when tool_choice requires one, with arguments matching the schema", async () => {
+    for (const seed of [1, 2, 3]) {
+      const completion = await provider.doGenerate(
+        ask({ seed, tools: weatherTools, tool_choice: "required", max_tokens: 60 }),
+        call(),
+      );
+      const choice = completion.choices[0];
+      expect(choice?.finish_reason).toBe("tool_calls");
+      expect(choice?.message.content).toBeNull();
+      const calls = choice?.message.tool_calls ?? [];
+      expect(calls.length).toBeGreaterThan(0);
+      for (const toolCall of calls) {
+        expect(toolCall).toMatchObject({ id: expect.stringMatching(/^call_/), type: "function" });
+        const args = JSON.parse(toolCall.function.arguments);
+        if (toolCall.function.name === "get_weather") expect(["Paris", "Oslo"]).toContain(args.city);
+        else expect(toolCall.function.name).toBe("get_time");
+      }
+    }
+    const named = await provider.doGenerate(
+      ask({
+        tools: weatherTools,
+        tool_choice: { type: "function", function: { name: "get_weather" } },
+        max_tokens: 60,
+      }),
+      call(),
+    );
+    expect(named.choices[0]?.message.tool_calls?.map((toolCall) => toolCall.function.name)).toEqual([
+      "get_weather",
+    ]);
+  });
+
+  it("streams tool calls as deltas before the tool_calls finish", async () => {
+    const chunks = await collect(
+      provider.doStream(
+        ask({
+          tools: weatherTools,
+          tool_choice: { type: "function", function: { name: "get_weather" } },
+          stream_options: { include_usage: true },
+          max_tokens: 60,
+        }),
+        call(),
+      ),
+    );
+    expect(chunks[0]?.choices[0]?.delta.role).toBe("assistant");
+    const deltas = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
+    expect(deltas).toEqual([
+      {
+        index: 0,
+        id: expect.stringMatching(/^call_/),
+        type: "function",
+        function: { name: "get_weather", arguments: expect.any(String) },
+      },
+    ]);
+    expect(JSON.parse(deltas[0]?.function?.arguments ?? "")).toMatchObject({ city: expect.any(String) });
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(chunks.at(-1)?.usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("continues after tool results and ignores tools with tool_choice none", async () => {
+    const messages: ChatCompletionRequest["messages"] = [
+      { role: "user", content: "Weather in Oslo?" },
+      {
+        role: "assistant",
+        content: "Let me check.",
+        tool_calls: [
+          { id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_a", content: '{"celsius": 3}' },
+    ];
+    const after = await provider.doGenerate(
+      ask({ messages, tools: weatherTools, max_tokens: 6, seed: 1 }),
+      call(),
+    );
+    expect(["length", "stop", "tool_calls"]).toContain(after.choices[0]?.finish_reason);
+    const none = await provider.doGenerate(
+      ask({ tools: weatherTools, tool_choice: "none", max_tokens: 4 }),
+      call(),
+    );
+    expect(none.choices[0]?.finish_reason).toBe("length");
+    expect(none.choices[0]?.message.tool_calls).toBeUndefined();
   });
 
   it("accepts every message role and json_object", async () => {
@@ -346,9 +468,12 @@ describe("local model queue and memory", () => {
         .catch(() => {});
       await new Promise((resolve) => setTimeout(resolve, 50));
       const order: number[] = [];
-      const queued = [1, 2, 3].map((index) =>
-        provider.doGenerate(ask({ max_tokens: 3 }), call()).then(() => order.push(index)),
-      );
+      const queued: Array<Promise<unknown>> = [];
+      for (const index of [1, 2, 3]) {
+        queued.push(provider.doGenerate(ask({ max_tokens: 3 }), call()).then(() => order.push(index)));
+        // Each request reaches the queue (after its directory scan) before the next is sent.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
       holder.abort();
       await Promise.all([holding, ...queued]);
       expect(order).toEqual([1, 2, 3]);

@@ -125,7 +125,11 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         choices: [
           {
             index: 0,
-            message: { role: "assistant", content: result.text },
+            message: {
+              role: "assistant",
+              content: result.toolCalls && result.text === "" ? null : result.text,
+              ...(result.toolCalls ? { tool_calls: result.toolCalls } : {}),
+            },
             finish_reason: result.finishReason,
           },
         ],

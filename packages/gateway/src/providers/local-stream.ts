@@ -8,8 +8,8 @@ export type LocalChatRun = (signal: AbortSignal, hooks: LocalChatHooks) => Promi
 
 /**
  * A local generation as OpenAI chunks: the role chunk once generation starts (so loading and
- * validation errors come before any chunk), content deltas in order, the finish chunk, then a
- * usage chunk when `stream_options.include_usage` is set. Leaving the loop early or aborting
+ * validation errors come before any chunk), content deltas in order, one delta per tool call, the
+ * finish chunk, then a usage chunk when `stream_options.include_usage` is set. Leaving the loop early or aborting
  * `options.signal` stops generation and frees the sequence before the iterator returns.
  */
 export async function* streamLocalChat(
@@ -79,6 +79,9 @@ export async function* streamLocalChat(
     }
     if ("error" in settled) throw settled.error;
     const { result } = settled;
+    for (const [index, call] of (result.toolCalls ?? []).entries()) {
+      yield chunk([{ index: 0, delta: { tool_calls: [{ index, ...call }] }, finish_reason: null }]);
+    }
     yield chunk([{ index: 0, delta: {}, finish_reason: result.finishReason }]);
     if (request.stream_options?.include_usage) {
       yield chunk([], {
