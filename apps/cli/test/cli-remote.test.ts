@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../server/test/test-server.ts";
 import { runCli } from "./run-cli.ts";
 
-describe("nexus CLI against a running server (--url and NEXUS_API_KEY)", () => {
+describe("nexus CLI against a running server (--url and NEXUS_API_KEY)", { timeout: 180_000 }, () => {
   let server: TestServer;
   let adminKey: string;
 

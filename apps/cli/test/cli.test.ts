@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../../packages/core/src/testing/test-databases.ts";
 import { runCli } from "./run-cli.ts";
 
-describe("nexus CLI on the local data directory", () => {
+describe("nexus CLI on the local data directory", { timeout: 180_000 }, () => {
   let dataDir: string;
   let cleanup: () => void;
   const env = () => ({ NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: "silent" });

@@ -15,7 +15,7 @@ export interface CliResult {
 export function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawnCli(args, env);

@@ -19,7 +19,7 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-describe("nexus start and nexus worker as processes", () => {
+describe("nexus start and nexus worker as processes", { timeout: 180_000 }, () => {
   const cleanups: Array<() => void> = [];
   afterEach(() => {
     for (const cleanup of cleanups.splice(0)) cleanup();

@@ -1,5 +1,4 @@
 import { defaultWorkspaceSlug } from "@nexus/core";
-import { startNexus } from "@nexus/server";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.ts";
 import { configFrom } from "../global-options.ts";
@@ -14,6 +13,8 @@ export function registerStartCommand(program: Command): void {
     .option("--data-dir <dir>", "data directory (NEXUS_DATA_DIR, default .nexus)")
     .action(async (options: { port?: string; host?: string; dataDir?: string }) => {
       const config = configFrom(options);
+      // Loaded here, not at the top: the other commands never need the server and its dependencies.
+      const { startNexus } = await import("@nexus/server");
       let nexus: Awaited<ReturnType<typeof startNexus>>;
       try {
         nexus = await startNexus(config);
