@@ -7,6 +7,8 @@ import {
   assertToolsValid,
   forcingFunctionCall,
   mustCallTool,
+  type RawFunctionCall,
+  rawToolCalls,
   type ToolCall,
   toolFunctions,
   toToolCalls,
@@ -78,7 +80,7 @@ export async function runLocalChat(
   signal: AbortSignal,
   hooks: LocalChatHooks = {},
 ): Promise<LocalChatResult> {
-  const { LlamaChat } = await import("node-llama-cpp");
+  const { LlamaChat, LlamaJsonSchemaValidationError } = await import("node-llama-cpp");
   const history = toChatHistory(request.messages);
   const grammar = await grammarFor(request, lease);
   const functions = toolFunctions(request);
@@ -137,8 +139,14 @@ export async function runLocalChat(
             frequencyPenalty: request.frequency_penalty ?? undefined,
           }
         : false,
-    onTextChunk: hooks.onText,
+    onTextChunk: (text) => {
+      generatedText += text;
+      hooks.onText?.(text);
+    },
   };
+  let generatedText = "";
+  // Raw argument text per call, kept for calls whose arguments break the schema (see below).
+  const rawCalls: RawFunctionCall[] = [];
   const chat = new LlamaChat({
     contextSequence: lease.sequence,
     chatWrapper,
@@ -153,6 +161,12 @@ export async function runLocalChat(
           functions,
           documentFunctionParams: true,
           maxParallelFunctionCalls: request.parallel_tool_calls === false ? 1 : undefined,
+          onFunctionCallParamsChunk: (chunk) => {
+            rawCalls[chunk.callIndex] ??= { name: chunk.functionName, params: "", done: false };
+            const raw = rawCalls[chunk.callIndex] as RawFunctionCall;
+            raw.params += chunk.paramsChunk;
+            raw.done = chunk.done;
+          },
         })
       : await chat.generateResponse(history, { ...common, grammar });
     signal.throwIfAborted();
@@ -167,6 +181,18 @@ export async function runLocalChat(
   } catch (error) {
     signal.throwIfAborted();
     if (error instanceof ProviderError) throw error;
+    const finished = rawCalls.filter((call) => call.done);
+    if (error instanceof LlamaJsonSchemaValidationError && finished.length > 0) {
+      // The grammar gave valid JSON that the schema still refuses (e.g. an integer too big to
+      // parse exactly): pass the model's calls on as written, as OpenAI does for non-strict tools.
+      return {
+        text: generatedText,
+        toolCalls: rawToolCalls(finished),
+        finishReason: "tool_calls",
+        promptTokens,
+        completionTokens: lease.sequence.tokenMeter.usedOutputTokens - outputTokensBefore,
+      };
+    }
     throw new ProviderError(`Local generation failed: ${(error as Error).message ?? error}`, {
       status: 500,
       type: "server_error",

@@ -75,9 +75,19 @@ export class LocalModelPool {
 
   /** The shared llama, created on first use. */
   getLlama(): Promise<Llama> {
-    this.llamaPromise ??= import("node-llama-cpp").then(({ getLlama, LlamaLogLevel }) =>
-      getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error }),
-    );
+    this.llamaPromise ??= import("node-llama-cpp")
+      .then(({ getLlama, LlamaLogLevel }) =>
+        getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error }),
+      )
+      .catch((error: unknown) => {
+        this.llamaPromise = undefined; // a later request tries again
+        throw new ProviderError(`node-llama-cpp could not start: ${(error as Error).message ?? error}`, {
+          status: 500,
+          type: "server_error",
+          retryable: true,
+          cause: error,
+        });
+      });
     return this.llamaPromise;
   }
 

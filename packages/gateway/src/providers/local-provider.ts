@@ -105,7 +105,9 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     kind: "local",
 
     async listModels(): Promise<ProviderModel[]> {
-      const files = [...(await scanGgufFiles(options.modelsDir)).values()];
+      const found = await scanGgufFiles(options.modelsDir);
+      for (const id of summaries.keys()) if (!found.has(id)) summaries.delete(id);
+      const files = [...found.values()];
       const models = await Promise.all(
         files.map(async (file) => {
           const summary = await summaryOf(file);

@@ -97,3 +97,19 @@ export function toToolCalls(
     function: { name: call.functionName, arguments: JSON.stringify(call.params ?? {}) },
   }));
 }
+
+/** A function call as the model wrote it: its name and its arguments' text. */
+export interface RawFunctionCall {
+  name: string;
+  params: string;
+  done: boolean;
+}
+
+/** Function calls as written by the model (arguments text unparsed) as OpenAI tool calls. */
+export function rawToolCalls(calls: RawFunctionCall[]): ToolCall[] {
+  return calls.map((call) => ({
+    id: `call_${randomUUID().replaceAll("-", "")}`,
+    type: "function",
+    function: { name: call.name, arguments: call.params.trim() || "{}" },
+  }));
+}
