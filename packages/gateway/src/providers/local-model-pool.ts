@@ -54,6 +54,15 @@ interface LoadedModel {
 const abortReason = (signal: AbortSignal): unknown =>
   signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 
+/** Waits for `promise` unless `signal` aborts first; the work itself goes on (a load is shared). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /**
  * Loads GGUF models on demand with one shared CPU llama, keeps them in an LRU bounded by a memory
  * budget, unloads idle ones, and lends each model's context sequences to requests in FIFO order.
@@ -165,7 +174,7 @@ export class LocalModelPool {
         load = this.load(file).finally(() => this.loading.delete(file.path));
         this.loading.set(file.path, load);
       }
-      entry = await load;
+      entry = await untilAborted(load, signal);
     }
     entry.pins += 1;
     entry.lastUsed = performance.now();

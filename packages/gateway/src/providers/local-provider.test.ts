@@ -505,6 +505,21 @@ describe("local model queue and memory", () => {
     }
   });
 
+  it("stops waiting for a model load when the request is aborted", async () => {
+    const provider = createLocalProvider({ modelsDir: modelsDir("tiny"), threads: 1 });
+    try {
+      const controller = new AbortController();
+      const pending = provider.doGenerate(ask({ max_tokens: 2 }), call("tiny", controller.signal));
+      setTimeout(() => controller.abort(), 5);
+      await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+      expect((await provider.doGenerate(ask({ max_tokens: 2 }), call())).choices[0]?.finish_reason).toBe(
+        "length",
+      );
+    } finally {
+      await provider.close();
+    }
+  });
+
   it("loads the new version of a model file that changed on disk", async () => {
     const dir = modelsDir();
     const file = path.join(dir, "tiny.gguf");
