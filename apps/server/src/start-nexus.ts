@@ -4,10 +4,10 @@ import {
   createLogger,
   createMetrics,
   createQueue,
+  describeStore,
   ensureDefaultWorkspaces,
   type Logger,
   openStore,
-  redactUrl,
   type StoreOptions,
 } from "@nexus/core";
 import { buildApp, type NexusApp } from "./app.ts";
@@ -34,11 +34,7 @@ export interface StartOptions {
 /** Opens the store, queue and event bus from config, then serves the app. */
 export async function startNexus(config: Config, options: StartOptions = {}): Promise<RunningNexus> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const storeOptions: StoreOptions =
-    options.store ??
-    (config.database.kind === "sqlite"
-      ? { kind: "sqlite", file: config.database.file }
-      : { kind: "postgres", url: config.database.url });
+  const storeOptions: StoreOptions = options.store ?? config.database;
   const store = await openStore(storeOptions);
   const opened: Array<() => Promise<unknown>> = [() => store.close()];
   try {
@@ -73,7 +69,7 @@ export async function startNexus(config: Config, options: StartOptions = {}): Pr
     logger.info(
       {
         url,
-        store: storeOptions.kind === "sqlite" ? storeOptions.file : redactUrl(storeOptions.url),
+        store: describeStore(storeOptions),
         queue: queue.kind,
         events: events.kind,
       },

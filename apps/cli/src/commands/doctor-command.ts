@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { type Config, createEventBus, openStore, redactUrl } from "@nexus/core";
+import { type Config, createEventBus, describeStore, openStore, redactUrl } from "@nexus/core";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.ts";
 import { configFrom } from "../global-options.ts";
@@ -60,12 +60,10 @@ function checkDataDir(dataDir: string): CheckResult {
 }
 
 async function checkDatabase(config: Config): Promise<CheckResult> {
-  const where = config.database.kind === "sqlite" ? config.database.file : redactUrl(config.database.url);
+  const where = describeStore(config.database);
   try {
     const store = await openStore(
-      config.database.kind === "sqlite"
-        ? { kind: "sqlite", file: config.database.file }
-        : { kind: "postgres", url: config.database.url, poolSize: 1 },
+      config.database.kind === "postgres" ? { ...config.database, poolSize: 1 } : config.database,
     );
     await store.ping();
     await store.close();

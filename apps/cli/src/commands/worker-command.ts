@@ -1,4 +1,4 @@
-import { createEventBus, createLogger, createQueue, openStore } from "@nexus/core";
+import { createEventBus, createLogger, createQueue, describeStore, openStore } from "@nexus/core";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.ts";
 import { configFrom } from "../global-options.ts";
@@ -17,12 +17,8 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (options: { dataDir?: string }) => {
       const config = configFrom(options);
       const logger = createLogger(config.logLevel);
-      const store = await openStore(
-        config.database.kind === "sqlite"
-          ? { kind: "sqlite", file: config.database.file }
-          : { kind: "postgres", url: config.database.url },
-      ).catch((error: Error) => {
-        throw new CliError(`Cannot open the database: ${error.message}`);
+      const store = await openStore(config.database).catch((error: Error) => {
+        throw new CliError(`Cannot open the database at ${describeStore(config.database)}: ${error.message}`);
       });
       const queue = await createQueue({
         redisUrl: config.redisUrl,

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { redactUrl } from "../config.ts";
 import { migrations } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
 
@@ -17,6 +18,11 @@ export interface Store {
   /** Runs `select 1`; throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Where a store lives, safe to print: the SQLite file or the PostgreSQL URL without its password. */
+export function describeStore(options: StoreOptions): string {
+  return options.kind === "sqlite" ? options.file : redactUrl(options.url);
 }
 
 /** Opens the store and brings its schema up to date. */
