@@ -11,14 +11,18 @@ declare module "autocannon" {
   }
   interface Histogram {
     average: number;
+    mean: number;
+    total: number;
     p50: number;
     p99: number;
   }
   interface Result {
     requests: Histogram;
     latency: Histogram;
+    throughput: Histogram;
     non2xx: number;
     errors: number;
+    timeouts: number;
   }
   export default function autocannon(options: Options): Promise<Result>;
 }
