@@ -36,6 +36,9 @@ const touchFlushMs = 60_000;
  * Resolves keys and session tokens to principals. Lookups are cached so an authenticated
  * request costs a hash and a map read; revocations are broadcast on the event bus so every
  * replica drops the key at once, with the TTL as a backstop. Last-use times are batched.
+ * The in-memory cache is keyed by the key as sent: a SHA-256 per request cost more than the rest
+ * of the lookup, the key sits in this process's memory during each request anyway, and an entry
+ * lives at most a few seconds. Only hashes are ever stored.
  */
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
@@ -61,7 +64,7 @@ export class Authenticator {
   /** The principal for a key if it is cached and live; undefined when a lookup is needed. */
   cachedKey(key: string): Principal | undefined {
     if (!looksLikeApiKey(key)) return undefined;
-    const cached = this.cache.get(hashApiKey(key));
+    const cached = this.cache.get(key);
     if (!cached?.principal || cached.expiresAt <= Date.now()) return undefined;
     if (cached.principal.keyId) this.lastUsed.set(cached.principal.keyId, new Date().toISOString());
     return cached.principal;
@@ -69,15 +72,14 @@ export class Authenticator {
 
   async authenticateKey(key: string): Promise<Principal | null> {
     if (!looksLikeApiKey(key)) return null;
-    const keyHash = hashApiKey(key);
-    const cached = this.cache.get(keyHash);
+    const cached = this.cache.get(key);
     let principal: Principal | null;
     if (cached && cached.expiresAt > Date.now()) {
       principal = cached.principal;
     } else {
-      const row = await findActiveKeyByHash(this.store.db, keyHash);
+      const row = await findActiveKeyByHash(this.store.db, hashApiKey(key));
       principal = row ? { ...row, via: "key" } : null;
-      this.remember(keyHash, principal);
+      this.remember(key, principal);
     }
     if (principal?.keyId) this.lastUsed.set(principal.keyId, new Date().toISOString());
     return principal;
@@ -108,12 +110,12 @@ export class Authenticator {
     await this.flushLastUsed();
   }
 
-  private remember(keyHash: string, principal: Principal | null): void {
+  private remember(key: string, principal: Principal | null): void {
     if (this.cache.size >= maxEntries) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.set(keyHash, {
+    this.cache.set(key, {
       principal,
       expiresAt: Date.now() + (principal ? positiveTtlMs : negativeTtlMs),
     });
