@@ -93,51 +93,63 @@ const key = execFileSync(
   .toString()
   .trim();
 
-const bare = await startProcess([path.join(root, "bench/bare-fastify.mjs")], {}, /listening (\d+)/, "stdout");
+const bare = await startProcess([path.join(root, "bench/bare-fastify.mjs")], {}, /listening (\d+)/, "stderr");
+// Like-for-like reference: the same bare app writing one pino access-log line per request, as Nexus does.
+const bareLogged = await startProcess(
+  [path.join(root, "bench/bare-fastify.mjs"), "--access-log"],
+  {},
+  /listening (\d+)/,
+  "stderr",
+);
 const nexus = await startProcess(
   [cli, "start", "--port", "0"],
   { NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info" },
   /running at (http:\/\/\S+)/,
   "stderr",
 );
-const bareUrl = `http://127.0.0.1:${bare.match[1]}/`;
-const nexusUrl = `${nexus.match[1]}/api/me`;
+const targets = {
+  bare: { url: `http://127.0.0.1:${bare.match[1]}/`, headers: {} },
+  bareLogged: { url: `http://127.0.0.1:${bareLogged.match[1]}/`, headers: {} },
+  nexus: { url: `${nexus.match[1]}/api/me`, headers: { authorization: `Bearer ${key}` } },
+};
+type Run = { requestsPerSecond: number; p99Ms: number };
+const summarize = (runs: Run[]): Run => ({
+  requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+  p99Ms: median(runs.map((run) => run.p99Ms)),
+});
+const percent = (part: number, whole: number) => `${((part / whole) * 100).toFixed(0)}%`;
 
 const rows: string[] = [];
 try {
-  await measure(bareUrl, 16);
-  await measure(nexusUrl, 16, { authorization: `Bearer ${key}` });
+  for (const target of Object.values(targets)) await measure(target.url, 16, target.headers);
   for (const connections of concurrencies) {
-    const bareRuns: Array<{ requestsPerSecond: number; p99Ms: number }> = [];
-    const nexusRuns: Array<{ requestsPerSecond: number; p99Ms: number }> = [];
+    const runs: Record<keyof typeof targets, Run[]> = { bare: [], bareLogged: [], nexus: [] };
     for (let round = 0; round < rounds; round++) {
-      bareRuns.push(await measure(bareUrl, connections));
-      nexusRuns.push(await measure(nexusUrl, connections, { authorization: `Bearer ${key}` }));
+      for (const [name, target] of Object.entries(targets) as Array<
+        [keyof typeof targets, (typeof targets)["bare"]]
+      >) {
+        runs[name].push(await measure(target.url, connections, target.headers));
+      }
     }
-    const baseline = {
-      requestsPerSecond: median(bareRuns.map((run) => run.requestsPerSecond)),
-      p99Ms: median(bareRuns.map((run) => run.p99Ms)),
-    };
-    const ours = {
-      requestsPerSecond: median(nexusRuns.map((run) => run.requestsPerSecond)),
-      p99Ms: median(nexusRuns.map((run) => run.p99Ms)),
-    };
-    const ratio = ours.requestsPerSecond / baseline.requestsPerSecond;
+    const baseline = summarize(runs.bare);
+    const logged = summarize(runs.bareLogged);
+    const ours = summarize(runs.nexus);
     rows.push(
-      `| ${connections} | ${Math.round(baseline.requestsPerSecond)} | ${baseline.p99Ms} | ${Math.round(ours.requestsPerSecond)} | ${ours.p99Ms} | ${(ratio * 100).toFixed(0)}% |`,
+      `| ${connections} | ${Math.round(baseline.requestsPerSecond)} | ${Math.round(logged.requestsPerSecond)} | ${Math.round(ours.requestsPerSecond)} | ${baseline.p99Ms} / ${logged.p99Ms} / ${ours.p99Ms} | ${percent(ours.requestsPerSecond, baseline.requestsPerSecond)} | ${percent(ours.requestsPerSecond, logged.requestsPerSecond)} |`,
     );
   }
 } finally {
   bare.child.kill("SIGTERM");
+  bareLogged.child.kill("SIGTERM");
   nexus.child.kill("SIGTERM");
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 console.log(
-  `server overhead, ${duration} s per point, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`,
+  `server overhead, median of ${rounds} alternating ${duration} s rounds per point, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`,
 );
 console.log(
-  "| connections | bare Fastify req/s | bare p99 ms | Nexus GET /api/me req/s | Nexus p99 ms | Nexus / bare |",
+  "| connections | bare Fastify req/s | bare + access log req/s | Nexus GET /api/me req/s | p99 ms (bare / logged / Nexus) | Nexus / bare | Nexus / bare + access log |",
 );
-console.log("| --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const row of rows) console.log(row);
