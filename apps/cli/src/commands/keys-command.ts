@@ -8,6 +8,7 @@ import {
   type Role,
   revokeApiKey,
   roles,
+  type Store,
 } from "@nexus/core";
 import { type Command, Option } from "commander";
 import { CliError } from "../cli-error.ts";
@@ -36,10 +37,7 @@ export function registerKeysCommand(program: Command): void {
           ...(options.name ? { name: options.name } : {}),
         })
       : await withLocalStore(configFrom(options), async (store) => {
-          const workspace = await getWorkspaceBySlug(
-            store.db,
-            options.workspace ?? defaultWorkspaceSlug,
-          ).catch(rethrowAsCli);
+          const workspace = await localWorkspace(store, options);
           const { key, info } = await createApiKey(store.db, {
             workspaceId: workspace.id,
             role: options.role,
@@ -67,10 +65,7 @@ export function registerKeysCommand(program: Command): void {
           ).request<{ data: ApiKeyInfo[] }>("GET", `/api/keys${options.all ? "?includeRevoked=true" : ""}`)
         ).data
       : await withLocalStore(configFrom(options), async (store) => {
-          const workspace = await getWorkspaceBySlug(
-            store.db,
-            options.workspace ?? defaultWorkspaceSlug,
-          ).catch(rethrowAsCli);
+          const workspace = await localWorkspace(store, options);
           return listApiKeys(store.db, workspace.id, { includeRevoked: options.all });
         });
     if (options.json) {
@@ -105,15 +100,17 @@ export function registerKeysCommand(program: Command): void {
     const revoked = options.url
       ? await (await remote(options)).request<ApiKeyInfo>("DELETE", `/api/keys/${encodeURIComponent(id)}`)
       : await withLocalStore(configFrom(options), async (store) => {
-          const workspace = await getWorkspaceBySlug(
-            store.db,
-            options.workspace ?? defaultWorkspaceSlug,
-          ).catch(rethrowAsCli);
+          const workspace = await localWorkspace(store, options);
           return revokeApiKey(store.db, workspace.id, id).catch(rethrowAsCli);
         });
     if (options.json) console.log(JSON.stringify(revoked, null, 2));
     else console.log(`Revoked key ${revoked.id} (${revoked.name}).`);
   });
+}
+
+/** The workspace a local command acts in: --workspace, or the default one. */
+function localWorkspace(store: Store, options: DataOptions) {
+  return getWorkspaceBySlug(store.db, options.workspace ?? defaultWorkspaceSlug).catch(rethrowAsCli);
 }
 
 async function remote(options: DataOptions & { url?: string }): Promise<RemoteClient> {

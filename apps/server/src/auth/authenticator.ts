@@ -64,24 +64,24 @@ export class Authenticator {
   /** The principal for a key if it is cached and live; undefined when a lookup is needed. */
   cachedKey(key: string): Principal | undefined {
     if (!looksLikeApiKey(key)) return undefined;
-    const cached = this.cache.get(key);
-    if (!cached?.principal || cached.expiresAt <= Date.now()) return undefined;
-    if (cached.principal.keyId) this.lastUsed.set(cached.principal.keyId, new Date().toISOString());
-    return cached.principal;
+    const principal = this.liveEntry(key)?.principal;
+    if (!principal) return undefined;
+    this.noteUse(principal);
+    return principal;
   }
 
   async authenticateKey(key: string): Promise<Principal | null> {
     if (!looksLikeApiKey(key)) return null;
-    const cached = this.cache.get(key);
+    const entry = this.liveEntry(key);
     let principal: Principal | null;
-    if (cached && cached.expiresAt > Date.now()) {
-      principal = cached.principal;
+    if (entry) {
+      principal = entry.principal;
     } else {
       const row = await findActiveKeyByHash(this.store.db, hashApiKey(key));
       principal = row ? { ...row, via: "key" } : null;
       this.remember(key, principal);
     }
-    if (principal?.keyId) this.lastUsed.set(principal.keyId, new Date().toISOString());
+    if (principal) this.noteUse(principal);
     return principal;
   }
 
@@ -108,6 +108,15 @@ export class Authenticator {
     clearInterval(this.flushTimer);
     await this.unsubscribe?.();
     await this.flushLastUsed();
+  }
+
+  private liveEntry(key: string): CacheEntry | undefined {
+    const entry = this.cache.get(key);
+    return entry && entry.expiresAt > Date.now() ? entry : undefined;
+  }
+
+  private noteUse(principal: Principal): void {
+    if (principal.keyId) this.lastUsed.set(principal.keyId, new Date().toISOString());
   }
 
   private remember(key: string, principal: Principal | null): void {

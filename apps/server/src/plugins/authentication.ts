@@ -28,8 +28,8 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
     const path = request.url;
     const guarded = path.startsWith("/api/") || path === "/api" || path.startsWith("/v1/") || path === "/v1";
     if (!guarded || request.routeOptions.config.public) return done();
-    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
-    const cached = bearer === undefined ? undefined : authenticator.cachedKey(bearer);
+    const key = presentedKey(request);
+    const cached = key === undefined ? undefined : authenticator.cachedKey(key);
     if (cached) {
       request.principal = cached;
       return done();
@@ -41,16 +41,25 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
   });
 }
 
-async function identify(request: FastifyRequest, authenticator: Authenticator): Promise<Principal> {
-  const authorization = request.headers.authorization;
+const bearerPattern = /^Bearer\s+(\S+)$/i;
+
+/** The API key a request presents: `Authorization: Bearer <key>`, or `x-api-key` as Anthropic clients send it. */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const bearer = bearerPattern.exec(request.headers.authorization ?? "")?.[1];
+  if (bearer) return bearer;
   const headerKey = request.headers["x-api-key"];
-  if (authorization !== undefined || headerKey !== undefined) {
-    const match = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization);
-    const key = match?.[1] ?? (typeof headerKey === "string" ? headerKey : undefined);
-    if (!key) throw new NexusError("authentication_error", "Authorization header must be 'Bearer <API key>'");
+  return typeof headerKey === "string" && headerKey !== "" ? headerKey : undefined;
+}
+
+async function identify(request: FastifyRequest, authenticator: Authenticator): Promise<Principal> {
+  const key = presentedKey(request);
+  if (key !== undefined) {
     const principal = await authenticator.authenticateKey(key);
     if (!principal) throw new NexusError("authentication_error", "Invalid or revoked API key");
     return principal;
+  }
+  if (request.headers.authorization !== undefined || request.headers["x-api-key"] !== undefined) {
+    throw new NexusError("authentication_error", "Authorization header must be 'Bearer <API key>'");
   }
   const token = readCookie(request.headers.cookie, sessionCookie);
   if (token) {

@@ -1,4 +1,10 @@
-import { createWebSession, deleteWebSession, getWorkspaceBySlug, NexusError } from "@nexus/core";
+import {
+  createWebSession,
+  deleteWebSession,
+  getWorkspaceById,
+  getWorkspaceBySlug,
+  NexusError,
+} from "@nexus/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Authenticator } from "../auth/authenticator.ts";
@@ -47,11 +53,7 @@ export function sessionRoutes(
           session = { workspaceId: workspace.id, role: "owner", apiKeyId: null };
         }
         const { token, expiresAt } = await createWebSession(store.db, session);
-        const workspace = await store.db
-          .selectFrom("workspaces")
-          .selectAll()
-          .where("id", "=", session.workspaceId)
-          .executeTakeFirstOrThrow();
+        const workspace = await getWorkspaceById(store.db, session.workspaceId);
         reply.header(
           "set-cookie",
           `${sessionCookie}=${token}; Path=/; HttpOnly; SameSite=Strict; Expires=${new Date(expiresAt).toUTCString()}`,
