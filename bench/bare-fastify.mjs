@@ -1,20 +1,25 @@
 // The baselines: a bare Fastify hello-world with no logging, no auth, no hooks; with
-// `--access-log`, the same plus one pino JSON access-log line per request, as Nexus writes.
+// `--access-log` (run under `--import tsx`), the same plus one access-log line per request through
+// Nexus's own logger (createLogger: same redaction, same buffered stdout), as Nexus writes.
 import Fastify from "fastify";
-import pino from "pino";
 
 const accessLog = process.argv.includes("--access-log");
 const port = Number(process.argv.find((argument) => /^\d+$/.test(argument)) ?? 0);
 const app = accessLog
   ? Fastify({
-      loggerInstance: pino({ level: "info" }, pino.destination({ dest: 1, sync: false, minLength: 4096 })),
+      loggerInstance: (await import("../packages/core/src/logger.ts")).createLogger("info"),
       disableRequestLogging: true,
     })
   : Fastify({ logger: false });
 if (accessLog) {
   app.addHook("onResponse", (request, reply, done) => {
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode },
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
       "request completed",
     );
     done();

@@ -23,15 +23,24 @@
  *
  *   npx tsx bench/gateway-overhead.ts [--duration 3] [--rounds 3] [--no-portkey]   (~5.5 min by default)
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import {
+  canPin,
+  cleanup,
+  freePort,
+  median,
+  quantile,
+  root,
+  startProcess,
+  stubScript,
+  tempDirs,
+} from "./bench-processes.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
 const flag = (name: string, fallback: number) => {
   const index = process.argv.indexOf(name);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
@@ -42,128 +51,8 @@ const withPortkey = !process.argv.includes("--no-portkey");
 const concurrencies = [1, 16, 64];
 const modes = ["json", "sse"] as const;
 type Mode = (typeof modes)[number];
-const stubScript = "/work/shared/peers/stub.mjs";
 const portkeyVersion = "1.15.2";
 const portkeyDir = path.join(os.tmpdir(), `nexus-bench-portkey-${portkeyVersion}`);
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-
-const canPin = os.cpus().length >= 2 && spawnSync("taskset", ["-V"]).status === 0;
-if (canPin && !process.env.BENCH_PINNED) {
-  // Re-run this script with the load generator on core 0; the servers go to core 1 below.
-  const result = spawnSync(
-    "taskset",
-    ["-c", "0", process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    { stdio: "inherit", env: { ...process.env, BENCH_PINNED: "1" } },
-  );
-  process.exit(result.status ?? 1);
-}
-const pin = (command: string[]) =>
-  canPin ? ["taskset", "-c", "1", process.execPath, ...command] : [process.execPath, ...command];
-
-const children: ChildProcess[] = [];
-const tempDirs: string[] = [];
-function cleanup() {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/**
- * Starts a server pinned to the server core and waits for `ready` on the stream that announces it
- * (or, with `announcesOn` undefined, for `pollUrl` to answer). Everything else goes to /dev/null:
- * draining a server's access log through a pipe would tax the load generator.
- */
-function startProcess(
-  name: string,
-  command: string[],
-  options: {
-    env?: Record<string, string>;
-    cwd?: string;
-    ready?: RegExp;
-    announcesOn?: "stdout" | "stderr";
-    pollUrl?: string;
-  },
-): Promise<{ child: ChildProcess; match: RegExpExecArray | null }> {
-  return new Promise((resolve, reject) => {
-    const [executable = process.execPath, ...args] = pin(command);
-    const { announcesOn } = options;
-    const stdio: Array<"ignore" | "pipe"> =
-      announcesOn === "stdout"
-        ? ["ignore", "pipe", "ignore"]
-        : announcesOn === "stderr"
-          ? ["ignore", "ignore", "pipe"]
-          : ["ignore", "ignore", "ignore"];
-    const child = spawn(executable, args, {
-      cwd: options.cwd ?? root,
-      env: { ...process.env, ...options.env },
-      stdio,
-    });
-    children.push(child);
-    let output = "";
-    let settled = false;
-    const timer = setTimeout(() => fail(new Error(`${name} did not start in 60 s: ${output}`)), 60_000);
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(error);
-    };
-    const done = (match: RegExpExecArray | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ child, match });
-    };
-    child.once("exit", (code) => fail(new Error(`${name} exited ${code}: ${output}`)));
-    const stream = announcesOn === "stdout" ? child.stdout : child.stderr;
-    if (announcesOn && stream && options.ready) {
-      const ready = options.ready;
-      const onData = (chunk: Buffer) => {
-        output += chunk;
-        const match = ready.exec(output);
-        if (match) {
-          stream.off("data", onData);
-          stream.resume();
-          done(match);
-        }
-      };
-      stream.on("data", onData);
-    } else if (options.pollUrl) {
-      const url = options.pollUrl;
-      const poll = async () => {
-        while (!settled) {
-          try {
-            await fetch(url);
-            done(null);
-            return;
-          } catch {
-            await new Promise((wait) => setTimeout(wait, 100));
-          }
-        }
-      };
-      void poll();
-    }
-  });
-}
 
 /** Installs Portkey into a cached folder under the temp dir, exactly as peers/gateway.sh does. */
 function installPortkey(): string | undefined {

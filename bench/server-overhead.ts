@@ -7,7 +7,9 @@
  * to another (taskset), so the two never compete and the ratio measures the servers alone.
  *
  * Each point alternates bare and Nexus for several short rounds and reports medians, so drift in
- * this shared machine's speed hits both sides alike.
+ * this shared machine's speed hits both sides alike. Beside throughput it reports each server's
+ * on-CPU time per request (Linux schedstat, all threads): other processes on a shared machine move
+ * req/s from run to run far more than they move the CPU a request costs.
  *
  *   npx tsx bench/server-overhead.ts [--duration 3] [--rounds 3]
  */
@@ -73,11 +75,35 @@ function startProcess(
   });
 }
 
-async function measure(url: string, connections: number, headers: Record<string, string> = {}) {
+/** Seconds a process has spent on a CPU, all its threads together; NaN where /proc lacks it. */
+function cpuSeconds(pid: number | undefined): number {
+  let nanoseconds = 0;
+  try {
+    for (const thread of fs.readdirSync(`/proc/${pid}/task`)) {
+      const schedstat = fs.readFileSync(`/proc/${pid}/task/${thread}/schedstat`, "utf8");
+      nanoseconds += Number.parseInt(schedstat, 10);
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return nanoseconds / 1e9;
+}
+
+async function measure(
+  target: { url: string; headers: Record<string, string>; pid?: number },
+  connections: number,
+) {
+  const { url, headers } = target;
+  const cpuBefore = cpuSeconds(target.pid);
   const result = await autocannon({ url, connections, duration, headers, pipelining: 1 });
+  const cpuMicroseconds = (cpuSeconds(target.pid) - cpuBefore) * 1e6;
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99 };
+  return {
+    requestsPerSecond: result.requests.average,
+    p99Ms: result.latency.p99,
+    cpuMicrosecondsPerRequest: cpuMicroseconds / result.requests.total,
+  };
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "nexus-bench-"));
@@ -94,9 +120,9 @@ const key = execFileSync(
   .trim();
 
 const bare = await startProcess([path.join(root, "bench/bare-fastify.mjs")], {}, /listening (\d+)/, "stderr");
-// Like-for-like reference: the same bare app writing one pino access-log line per request, as Nexus does.
+// Like-for-like reference: the same bare app writing one access-log line per request through Nexus's logger.
 const bareLogged = await startProcess(
-  [path.join(root, "bench/bare-fastify.mjs"), "--access-log"],
+  ["--import", "tsx", path.join(root, "bench/bare-fastify.mjs"), "--access-log"],
   {},
   /listening (\d+)/,
   "stderr",
@@ -108,34 +134,42 @@ const nexus = await startProcess(
   "stderr",
 );
 const targets = {
-  bare: { url: `http://127.0.0.1:${bare.match[1]}/`, headers: {} },
-  bareLogged: { url: `http://127.0.0.1:${bareLogged.match[1]}/`, headers: {} },
-  nexus: { url: `${nexus.match[1]}/api/me`, headers: { authorization: `Bearer ${key}` } },
+  bare: { url: `http://127.0.0.1:${bare.match[1]}/`, headers: {}, pid: bare.child.pid },
+  bareLogged: { url: `http://127.0.0.1:${bareLogged.match[1]}/`, headers: {}, pid: bareLogged.child.pid },
+  nexus: {
+    url: `${nexus.match[1]}/api/me`,
+    headers: { authorization: `Bearer ${key}` },
+    pid: nexus.child.pid,
+  },
 };
-type Run = { requestsPerSecond: number; p99Ms: number };
+type Run = { requestsPerSecond: number; p99Ms: number; cpuMicrosecondsPerRequest: number };
 const summarize = (runs: Run[]): Run => ({
   requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
   p99Ms: median(runs.map((run) => run.p99Ms)),
+  cpuMicrosecondsPerRequest: median(runs.map((run) => run.cpuMicrosecondsPerRequest)),
 });
+const loadAverages: number[] = [];
 const percent = (part: number, whole: number) => `${((part / whole) * 100).toFixed(0)}%`;
 
 const rows: string[] = [];
 try {
-  for (const target of Object.values(targets)) await measure(target.url, 16, target.headers);
+  for (const target of Object.values(targets)) await measure(target, 16);
   for (const connections of concurrencies) {
     const runs: Record<keyof typeof targets, Run[]> = { bare: [], bareLogged: [], nexus: [] };
     for (let round = 0; round < rounds; round++) {
       for (const [name, target] of Object.entries(targets) as Array<
         [keyof typeof targets, (typeof targets)["bare"]]
       >) {
-        runs[name].push(await measure(target.url, connections, target.headers));
+        runs[name].push(await measure(target, connections));
+        loadAverages.push(os.loadavg()[0] ?? Number.NaN);
       }
     }
     const baseline = summarize(runs.bare);
     const logged = summarize(runs.bareLogged);
     const ours = summarize(runs.nexus);
+    const cpu = [baseline, logged, ours].map((run) => run.cpuMicrosecondsPerRequest.toFixed(1)).join(" / ");
     rows.push(
-      `| ${connections} | ${Math.round(baseline.requestsPerSecond)} | ${Math.round(logged.requestsPerSecond)} | ${Math.round(ours.requestsPerSecond)} | ${baseline.p99Ms} / ${logged.p99Ms} / ${ours.p99Ms} | ${percent(ours.requestsPerSecond, baseline.requestsPerSecond)} | ${percent(ours.requestsPerSecond, logged.requestsPerSecond)} |`,
+      `| ${connections} | ${Math.round(baseline.requestsPerSecond)} | ${Math.round(logged.requestsPerSecond)} | ${Math.round(ours.requestsPerSecond)} | ${baseline.p99Ms} / ${logged.p99Ms} / ${ours.p99Ms} | ${cpu} | ${percent(ours.requestsPerSecond, baseline.requestsPerSecond)} | ${percent(ours.requestsPerSecond, logged.requestsPerSecond)} | ${percent(baseline.cpuMicrosecondsPerRequest, ours.cpuMicrosecondsPerRequest)} |`,
     );
   }
 } finally {
@@ -146,10 +180,10 @@ try {
 }
 
 console.log(
-  `server overhead, median of ${rounds} alternating ${duration} s rounds per point, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}`,
+  `server overhead, median of ${rounds} alternating ${duration} s rounds per point, ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, 1-min load average ${Math.min(...loadAverages).toFixed(1)}–${Math.max(...loadAverages).toFixed(1)} during the rounds`,
 );
 console.log(
-  "| connections | bare Fastify req/s | bare + access log req/s | Nexus GET /api/me req/s | p99 ms (bare / logged / Nexus) | Nexus / bare | Nexus / bare + access log |",
+  "| connections | bare Fastify req/s | bare + access log req/s | Nexus GET /api/me req/s | p99 ms (bare / logged / Nexus) | server CPU µs per request (bare / logged / Nexus) | Nexus / bare | Nexus / bare + access log | bare CPU / Nexus CPU per request |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const row of rows) console.log(row);

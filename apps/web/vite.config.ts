@@ -12,6 +12,7 @@ export default defineConfig({
       "/api": serverUrl,
       "/healthz": serverUrl,
       "/readyz": serverUrl,
+      "/v1": serverUrl,
     },
   },
 });

@@ -1,12 +1,15 @@
 import { nexusVersion } from "@nexus/core";
 import { Command, CommanderError } from "commander";
 import { CliError } from "./cli-error.ts";
+import { registerBrowseCommand } from "./commands/browse-command.ts";
 import { registerChatCommand } from "./commands/chat-command.ts";
 import { registerDoctorCommand } from "./commands/doctor-command.ts";
+import { registerKbCommand } from "./commands/kb-command.ts";
 import { registerKeysCommand } from "./commands/keys-command.ts";
 import { registerModelsCommand } from "./commands/models-command.ts";
 import { registerStartCommand } from "./commands/start-command.ts";
 import { registerWorkerCommand } from "./commands/worker-command.ts";
+import { registerWorkflowsCommand } from "./commands/workflows-command.ts";
 import { registerWorkspacesCommand } from "./commands/workspaces-command.ts";
 
 const program = new Command()
@@ -22,6 +25,9 @@ registerKeysCommand(program);
 registerWorkspacesCommand(program);
 registerModelsCommand(program);
 registerChatCommand(program);
+registerWorkflowsCommand(program);
+registerKbCommand(program);
+registerBrowseCommand(program);
 registerDoctorCommand(program);
 for (const command of program.commands) command.exitOverride();
 for (const command of program.commands.flatMap((parent) => parent.commands)) command.exitOverride();

@@ -73,6 +73,46 @@ describe("nexus models and nexus chat", { timeout: 180_000 }, () => {
     expect(listed.stdout).toMatch(/double\/test-chat\s+double/);
   });
 
+  it("routes a workspace's alias without a server, and refuses an unknown workspace", async () => {
+    const { openStore, createEventBus, createSecretBox, findWorkspaceBySlug, ensureDefaultWorkspaces } =
+      await import("@nexus/core");
+    const { GatewayConfigStore } = await import("@nexus/gateway");
+    const store = await openStore({ kind: "sqlite", file: path.join(dataDir, "nexus.db") });
+    const events = await createEventBus({});
+    try {
+      await ensureDefaultWorkspaces(store.db);
+      const workspace = await findWorkspaceBySlug(store.db, "ai-workflow");
+      const config = new GatewayConfigStore(store, events, createSecretBox("test"));
+      await config.putProvider(workspace?.id ?? "", {
+        id: "mine",
+        kind: "openai-compatible",
+        baseURL: upstream.baseURL,
+      });
+      await config.putAlias(workspace?.id ?? "", {
+        name: "fast",
+        description: "",
+        strategy: "weighted",
+        retries: 0,
+        timeouts: {},
+        deployments: [{ provider: "mine", model: "test-chat", weight: 1 }],
+      });
+    } finally {
+      await events.close();
+      await store.close();
+    }
+    const chat = await local(["chat", "--workspace", "ai-workflow", "--model", "fast", "via an alias"]);
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(chat.stdout).toContain("You said: via an alias");
+    const listed = await local(["models", "list", "--workspace", "ai-workflow", "--json"]);
+    expect((JSON.parse(listed.stdout) as Array<{ id: string }>).map((model) => model.id)).toContain("fast");
+    const elsewhere = await local(["chat", "--model", "fast", "x"]);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/fast/);
+    const unknown = await local(["chat", "--workspace", "nope", "x"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/No workspace 'nope'/);
+  });
+
   it("answers unknown models, bad flags and upstream failures with clear errors", async () => {
     const unknown = await local(["chat", "x", "--model", "nope"]);
     expect(unknown.code).toBe(1);

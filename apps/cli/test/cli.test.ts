@@ -113,6 +113,8 @@ describe("nexus CLI on the local data directory", { timeout: 180_000 }, () => {
       "Database",
       "Redis",
       "Local models",
+      "Model servers",
+      "Model upstreams",
       "Chromium",
     ]);
 

@@ -40,6 +40,8 @@ export function runCli(
 
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
   const cleanEnv: Record<string, string> = {};
+  // Tests never look for model servers on this machine's usual ports unless they say so.
+  env = { NEXUS_DISCOVERY_PORTS: "off", ...env };
   for (const [name, value] of Object.entries({ ...process.env, ...env })) {
     if (value !== undefined && !(name.startsWith("NEXUS_") && !(name in env))) cleanEnv[name] = value;
   }

@@ -1,18 +1,33 @@
 import { randomBytes } from "node:crypto";
+import { createGenerationRegistry } from "@nexus/chat";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { Authenticator } from "./auth/authenticator.ts";
 import { LoginCodes } from "./auth/login-codes.ts";
+import { openBrowser, workflowBrowser } from "./browser-wiring.ts";
 import type { AppDependencies } from "./dependencies.ts";
+import { chatKnowledgeSearch, openKnowledge, workflowKnowledgeRetriever } from "./knowledge-wiring.ts";
 import { registerAuthentication } from "./plugins/authentication.ts";
 import { registerErrorHandling } from "./plugins/error-handling.ts";
 import { registerOpenApi, registerOpenApiRoute } from "./plugins/openapi.ts";
+import { lazyRequestLogger } from "./plugins/request-logger.ts";
 import { registerRequestTelemetry } from "./plugins/request-telemetry.ts";
 import { registerWebApp } from "./plugins/web-app.ts";
+import { agentRoutes } from "./routes/agent-routes.ts";
+import { anthropicRoutes } from "./routes/anthropic-routes.ts";
+import { browserRoutes } from "./routes/browser-routes.ts";
+import { chatMessageRoutes } from "./routes/chat-message-routes.ts";
+import { conversationRoutes } from "./routes/conversation-routes.ts";
+import { discoveryRoutes } from "./routes/discovery-routes.ts";
+import { gatewayRoutes } from "./routes/gateway-routes.ts";
+import { gatewayUsageRoutes } from "./routes/gateway-usage-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { keyRoutes } from "./routes/key-routes.ts";
+import { knowledgeRoutes } from "./routes/knowledge-routes.ts";
 import { openaiRoutes } from "./routes/openai-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
+import { widgetRoutes } from "./routes/widget-routes.ts";
+import { workflowsRoutes } from "./routes/workflows-routes.ts";
 import { workspaceRoutes } from "./routes/workspace-routes.ts";
 import { WorkspaceCache } from "./workspace-cache.ts";
 
@@ -48,8 +63,13 @@ export async function buildApp(
       return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : nextRequestId();
     },
     return503OnClosing: true,
+    // Plugins open stores, queues and indexes at start; Fastify's 10 s default failed starts on a
+    // busy machine that were only slow.
+    pluginTimeout: 60_000,
     // One access-log line per request (written on response) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log binds the request id only when a request logs (the access log has it as a field).
+    childLoggerFactory: lazyRequestLogger,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -68,6 +88,38 @@ export async function buildApp(
   await app.register(keyRoutes(dependencies, authenticator));
   await app.register(sessionRoutes(dependencies, authenticator, loginCodes));
   await app.register(openaiRoutes(dependencies));
+  await app.register(anthropicRoutes(dependencies));
+  await app.register(gatewayRoutes(dependencies));
+  await app.register(gatewayUsageRoutes({ store, limits: dependencies.gatewayLimits }));
+  await app.register(agentRoutes(dependencies));
+  const knowledge = await openKnowledge(dependencies);
+  knowledge.start();
+  app.addHook("onClose", () => knowledge.close());
+  // One registry of server-side replies per process, for the chat API and the widget alike.
+  const generations = createGenerationRegistry({
+    db: store.db,
+    gateway: dependencies.gateway,
+    events,
+    logger,
+    fetchAllowedHosts: config.chatFetchAllowedHosts,
+    knowledge: chatKnowledgeSearch(knowledge),
+  });
+  await generations.start();
+  await app.register(conversationRoutes({ store, generations }));
+  await app.register(chatMessageRoutes({ store, gateway: dependencies.gateway, logger, generations }));
+  await app.register(widgetRoutes({ store, config, redisPrefix: dependencies.redisPrefix, generations }));
+  // One browser service for the browser API, recorded tasks and workflow nodes (closed after runs stop).
+  const browser = openBrowser(dependencies);
+  app.addHook("onClose", () => browser.close());
+  await app.register(
+    workflowsRoutes(dependencies, {
+      knowledge: workflowKnowledgeRetriever(knowledge),
+      browser: workflowBrowser(browser),
+    }),
+  );
+  await app.register(knowledgeRoutes(dependencies, knowledge));
+  await app.register(browserRoutes(dependencies, browser));
+  await app.register(discoveryRoutes({ discover: () => dependencies.discovery.probe() }));
   registerOpenApiRoute(app);
   await registerWebApp(app, options.webRoot);
 
@@ -76,7 +128,12 @@ export async function buildApp(
     app,
     loginCodes,
     close: async () => {
+      // Requests still running after the grace (an OpenAI stream, a long upload) are cut off rather
+      // than holding the stop; chat replies and workflow runs have ended their streams by then.
+      const cutOff = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
+      cutOff.unref();
       await app.close();
+      clearTimeout(cutOff);
       await authenticator.close();
     },
   };

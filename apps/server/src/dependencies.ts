@@ -1,5 +1,6 @@
 import type { Config, EventBus, Logger, Metrics, Queue, Store } from "@nexus/core";
-import type { Gateway } from "@nexus/gateway";
+import type { Gateway, GatewayConfigStore, LimitsStore } from "@nexus/gateway";
+import type { LocalServerDiscovery } from "./local-server-discovery.ts";
 
 /** What the server is built from. Opened and closed by startNexus, or by a test. */
 export interface AppDependencies {
@@ -11,4 +12,12 @@ export interface AppDependencies {
   metrics: Metrics;
   /** The only way the server calls models; closed by its owner, after the app. */
   gateway: Gateway;
+  /** Workspaces' model providers and aliases. */
+  gatewayConfig: GatewayConfigStore;
+  /** Requests, tokens and budgets per workspace and key. */
+  gatewayLimits: LimitsStore;
+  /** Local model servers (Ollama, Jan, LM Studio, vLLM, llama.cpp) found and offered as providers. */
+  discovery: LocalServerDiscovery;
+  /** Prefix of this deployment's Redis keys and channels (tests use one each). */
+  redisPrefix?: string;
 }

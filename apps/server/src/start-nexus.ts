@@ -1,18 +1,7 @@
-import {
-  type Config,
-  createEventBus,
-  createLogger,
-  createMetrics,
-  createQueue,
-  describeStore,
-  ensureDefaultWorkspaces,
-  type Logger,
-  openStore,
-  type StoreOptions,
-} from "@nexus/core";
+import { type Config, createLogger, describeStore, type Logger, type StoreOptions } from "@nexus/core";
 import { buildApp, type NexusApp } from "./app.ts";
 import type { AppDependencies } from "./dependencies.ts";
-import { createModelGateway } from "./model-gateway.ts";
+import { openServices } from "./open-services.ts";
 
 export interface RunningNexus extends NexusApp {
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
@@ -26,7 +15,7 @@ export interface StartOptions {
   logger?: Logger;
   /** Overrides the store options derived from config (tests use a PostgreSQL schema each). */
   store?: StoreOptions;
-  /** Prefix for Redis keys and channels (tests use one each). */
+  /** Prefix for Redis keys and channels (tests use one each); default NEXUS_REDIS_PREFIX. */
   redisPrefix?: string;
   webRoot?: string;
 }
@@ -34,35 +23,18 @@ export interface StartOptions {
 /** Opens the store, queue and event bus from config, then serves the app. */
 export async function startNexus(config: Config, options: StartOptions = {}): Promise<RunningNexus> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const storeOptions: StoreOptions = options.store ?? config.database;
-  const store = await openStore(storeOptions);
-  const opened: Array<() => Promise<unknown>> = [() => store.close()];
+  const services = await openServices(config, {
+    logger,
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.redisPrefix !== undefined ? { redisPrefix: options.redisPrefix } : {}),
+  });
+  const { dependencies, storeOptions } = services;
+  const { queue, events } = dependencies;
   try {
-    await ensureDefaultWorkspaces(store.db);
-    const queue = await createQueue({
-      redisUrl: config.redisUrl,
-      store,
-      prefix: options.redisPrefix,
-      onError: (error) => logger.warn({ err: error }, "queue error (recovering)"),
-    });
-    opened.unshift(() => queue.close());
-    const events = await createEventBus({
-      redisUrl: config.redisUrl,
-      prefix: options.redisPrefix,
-      onListenerError: (error) => logger.error({ err: error }, "event listener failed"),
-    });
-    opened.unshift(() => events.close());
-    const gateway = createModelGateway(config, logger);
-    opened.unshift(() => gateway.close());
-    const dependencies: AppDependencies = {
-      config,
-      store,
-      queue,
-      events,
-      logger,
-      metrics: createMetrics(),
-      gateway,
-    };
+    // In the background: a start must not wait on ports nobody answers.
+    void dependencies.discovery
+      .probe()
+      .catch((error) => logger.warn({ err: error }, "probing for local model servers failed"));
     const nexus = await buildApp(dependencies, { webRoot: options.webRoot });
     const address = await nexus.app.listen({ port: config.port, host: config.host });
     const url = address.replace("[::1]", "localhost");
@@ -83,7 +55,7 @@ export async function startNexus(config: Config, options: StartOptions = {}): Pr
       stop: () => {
         stopping ??= (async () => {
           await nexus.close();
-          for (const close of opened) await close();
+          await services.close();
           logger.info("nexus stopped");
           await new Promise<void>((resolve) => logger.flush(() => resolve()));
         })();
@@ -91,7 +63,7 @@ export async function startNexus(config: Config, options: StartOptions = {}): Pr
       },
     };
   } catch (error) {
-    for (const close of opened) await close().catch(() => {});
+    await services.close().catch(() => {});
     throw error;
   }
 }

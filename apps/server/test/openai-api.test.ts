@@ -81,6 +81,8 @@ describe("OpenAI-compatible API", () => {
     });
     expect(response.headers.get("content-type")).toBe("text/event-stream");
     expect(response.headers.get("cache-control")).toBe("no-cache");
+    // The stream is written outside Fastify's send: the headers its hooks set must still go out.
+    expect(response.headers.get("x-request-id")).toMatch(/^req_/);
     const text = await response.text();
     expect(text.startsWith('data: {"id":')).toBe(true);
     expect(text.endsWith("\n\ndata: [DONE]\n\n")).toBe(true);
@@ -240,6 +242,55 @@ describe("OpenAI-compatible API", () => {
       for await (const _chunk of stream) controller.abort();
     })().catch(() => {});
     await expect.poll(() => sent?.aborted).toBe(true);
+  });
+
+  it("reranks documents through the upstream's rerank endpoint, and refuses bad input", async () => {
+    const call = (json: unknown) => server.call("/v1/rerank", { method: "POST", key, json });
+    const response = await call({
+      model: "double/test-chat",
+      query: "capital of France",
+      documents: ["Bananas are yellow", "Paris is the capital of France", { text: "France is in Europe" }],
+      top_n: 2,
+      return_documents: true,
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.results).toHaveLength(2);
+    expect(body.results[0].relevance_score).toBeGreaterThanOrEqual(body.results[1].relevance_score);
+    expect(body.results[0].document.text).toEqual(expect.any(String));
+    expect(upstream.requests.at(-1)?.path).toMatch(/\/rerank$/);
+    for (const bad of [
+      { model: "double/test-chat", query: "q", documents: [] },
+      { model: "double/test-chat", documents: ["a"] },
+    ]) {
+      expect((await call(bad)).status).toBe(400);
+    }
+    expect((await call({ model: "nowhere/x", query: "q", documents: ["a"] })).status).toBe(404);
+  });
+
+  it("ranks by embeddings when the upstream has no rerank endpoint", async () => {
+    const plain = await startOpenAITestServer({ vllm: false });
+    const admin = await server.key("agentx", "admin");
+    try {
+      const added = await server.call("/api/gateway/providers/plain", {
+        method: "PUT",
+        key: admin,
+        json: { kind: "openai-compatible", baseURL: plain.baseURL },
+      });
+      expect(added.status).toBe(201);
+      const response = await server.call("/v1/rerank", {
+        method: "POST",
+        key,
+        json: { model: "plain/test-embed", query: "alpha", documents: ["alpha", "omega beta"] },
+      });
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body.results.map((result: { index: number }) => result.index)).toEqual([0, 1]);
+      expect(plain.requests.map((request) => request.path)).toContain("/v1/embeddings");
+    } finally {
+      await server.call("/api/gateway/providers/plain", { method: "DELETE", key: admin });
+      await plain.close();
+    }
   });
 
   it("takes keys of every workspace, as Bearer or x-api-key", async () => {

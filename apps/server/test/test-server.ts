@@ -25,6 +25,10 @@ export type Backend = { store: "sqlite" | "postgres"; redis: boolean };
 export interface TestServerOptions {
   /** OpenAI-compatible upstreams for the gateway, as `NEXUS_OPENAI_UPSTREAMS` takes them. */
   openaiUpstreams?: Array<{ id: string; baseURL: string; apiKey?: string }>;
+  /** `NEXUS_DISCOVERY_PORTS` for the server; default `off`. */
+  discoveryPorts?: string;
+  /** `NEXUS_SHUTDOWN_GRACE_MS` for the server; default Nexus's own. */
+  shutdownGraceMs?: number;
 }
 
 /** A real server on a free port over a fresh database, logging into memory. */
@@ -46,7 +50,12 @@ export async function startTestServer(
     NEXUS_DATA_DIR: dir,
     NEXUS_LOG_LEVEL: "info",
     NEXUS_BODY_LIMIT: "65536",
+    // Tests never look for model servers on this machine's usual ports.
+    NEXUS_DISCOVERY_PORTS: options.discoveryPorts ?? "off",
     ...(backend.redis ? { NEXUS_REDIS_URL: testRedisUrl } : {}),
+    ...(options.shutdownGraceMs !== undefined
+      ? { NEXUS_SHUTDOWN_GRACE_MS: String(options.shutdownGraceMs) }
+      : {}),
     ...(options.openaiUpstreams ? { NEXUS_OPENAI_UPSTREAMS: JSON.stringify(options.openaiUpstreams) } : {}),
   });
   const nexus = await startNexus(config, {

@@ -40,3 +40,51 @@ export interface Me {
 
 /** `POST /api/sessions` takes one of the two. */
 export type SignInRequest = { key: string } | { loginCode: string };
+
+/** `GET /v1/models`: what the gateway can route to for this workspace. */
+export interface ModelList {
+  data: Array<{ id: string; owned_by: string }>;
+}
+
+/** A local model server found on the Nexus machine (Ollama, Jan, LM Studio, vLLM, llama.cpp). */
+export interface DiscoveredServer {
+  id: "ollama" | "jan" | "lmstudio" | "vllm" | "llamacpp";
+  name: string;
+  baseURL: string;
+  models: string[];
+  version?: string;
+}
+
+/** `GET` and `POST /api/gateway/discovery`: the last probe's finds. */
+export interface Discovery {
+  data: DiscoveredServer[];
+  checkedAt: string;
+}
+
+export interface CatalogModel {
+  name: string;
+  title: string;
+  purpose: "chat" | "embedding";
+  uri: string;
+  sizeBytes: number;
+  contextLength: number;
+  license: string;
+  quantization: string;
+  description: string;
+  /** The shell command that downloads it, e.g. `nexus models pull qwen2.5-0.5b-instruct`. */
+  pullCommand: string;
+}
+
+/** `GET /api/gateway/catalog`: small GGUF models, and the names to offer first. */
+export interface Catalog {
+  data: CatalogModel[];
+  suggested: string[];
+}
+
+/** `POST /api/gateway/providers` takes this. */
+export interface NewProvider {
+  id: string;
+  kind: "openai-compatible" | "anthropic";
+  baseURL: string;
+  apiKey?: string;
+}

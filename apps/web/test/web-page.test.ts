@@ -7,6 +7,7 @@ import { createApiKey, getWorkspaceBySlug, loadConfig, nexusVersion } from "@nex
 import { type RunningNexus, startNexus } from "@nexus/server";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testChromium } from "../../../packages/core/src/testing/test-chromium.ts";
 
 // Drives the built page in real headless Chromium against a real server on a fresh SQLite store.
 const webDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,18 +35,7 @@ beforeAll(async () => {
   const { db } = nexus.dependencies.store;
   const agentx = await getWorkspaceBySlug(db, "agentx");
   agentxKey = (await createApiKey(db, { workspaceId: agentx.id, role: "admin" })).key;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await chromium.launch(testChromium);
 });
 
 afterAll(async () => {
@@ -62,9 +52,14 @@ async function openPage(address: string, options: BrowserContextOptions = {}): P
   return page;
 }
 
+/** The workspace the signed-in app says it is in, as its sidebar and its settings list it. */
 async function workspaceNames(page: Page): Promise<string[]> {
+  const current = await page.locator(".current-workspace").textContent();
+  await page.locator(".workspace-indicator").click();
   await page.locator(".workspace-name").first().waitFor();
-  return page.locator(".workspace-name").allTextContents();
+  const listed = await page.locator(".workspace-name").allTextContents();
+  expect(listed).toEqual([current]);
+  return listed;
 }
 
 describe("web page", () => {
@@ -101,9 +96,10 @@ describe("web page", () => {
     const code = nexus.loginCodes.issue("nexus-os");
     const link = `${nexus.url}/#login=${code}`;
     const page = await openPage(link);
-    expect(await workspaceNames(page)).toEqual(["AI Boss Nexus OS"]);
+    await page.locator(".current-workspace").waitFor();
     expect(page.url()).not.toContain(code);
     expect(new URL(page.url()).hash).toBe("");
+    expect(await workspaceNames(page)).toEqual(["AI Boss Nexus OS"]);
     await page.screenshot({ path: screenshotFile, fullPage: true });
     await page.context().close();
 
@@ -134,6 +130,7 @@ describe("web page", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.locator("#api-key").waitFor();
+    expect(await page.locator(".current-workspace").count()).toBe(0);
     // The cookie is gone too: a reload stays signed out.
     await page.reload();
     await page.locator("#api-key").waitFor();

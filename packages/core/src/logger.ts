@@ -1,5 +1,6 @@
 import pino, { type Logger } from "pino";
 import type { LogLevel } from "./config.ts";
+import { batchedDestination } from "./log-destination.ts";
 
 export type { Logger };
 
@@ -8,6 +9,7 @@ export type { Logger };
  * and through objects that carry keys or connection strings; censor them by name. Explicit paths
  * only: a wildcard (`*.key`) makes every log line walk its object and doubles the cost of the
  * per-request access log, so log secret-bearing objects under one of these names or not at all.
+ * (Explicit paths cost nothing on lines without these keys, such as the access log.)
  */
 export const redactedPaths = [
   "req.headers.authorization",
@@ -32,25 +34,13 @@ export const redactedPaths = [
 
 /**
  * Structured JSON logs on stdout (or the given stream), with secrets censored. Stdout is buffered
- * up to 4 KiB and written asynchronously, flushed at least every 200 ms and on exit: an
- * access-log line per request would otherwise cost a blocking syscall per request.
+ * and written in chunks of about 4 KiB, at least every 200 ms and on exit: an access-log line per
+ * request would otherwise cost a syscall per request.
  */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
-  const stream = destination ?? bufferedStdout();
+  const stream = destination ?? batchedDestination();
   return pino(
     { level, base: { service: "nexus" }, redact: { paths: redactedPaths, censor: "[redacted]" } },
     stream,
   );
-}
-
-function bufferedStdout(): pino.DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => {
-    try {
-      stream.flush();
-    } catch {
-      // A flush while a write is in flight is skipped; the next tick catches up.
-    }
-  }, 200).unref();
-  return stream;
 }

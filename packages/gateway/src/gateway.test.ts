@@ -40,14 +40,14 @@ const request = (model: string): ChatCompletionRequest => ({
   model,
   messages: [{ role: "user", content: "hi" }],
 });
-const signal = new AbortController().signal;
+const context = { workspaceId: "w", apiKeyId: null, signal: new AbortController().signal };
 
 describe("gateway routing", () => {
   it("lists <provider>/<model> for all, and bare names only where one provider has them", async () => {
     const gateway = createGateway({
       providers: [fakeProvider("a", ["shared", "only-a"]), fakeProvider("b", ["shared", "org/only-b"])],
     });
-    const ids = (await gateway.listModels()).map((model) => model.id).sort();
+    const ids = (await gateway.listModels(context)).map((model) => model.id).sort();
     expect(ids).toEqual(["a/only-a", "a/shared", "b/org/only-b", "b/shared", "only-a", "org/only-b"]);
   });
 
@@ -55,9 +55,9 @@ describe("gateway routing", () => {
     const a = fakeProvider("a", ["shared", "only-a"]);
     const b = fakeProvider("b", ["shared", "org/only-b"]);
     const gateway = createGateway({ providers: [a, b] });
-    await gateway.generate(request("b/shared"), signal);
-    await gateway.generate(request("only-a"), signal);
-    for await (const _chunk of gateway.stream(request("org/only-b"), signal));
+    await gateway.generate(request("b/shared"), context);
+    await gateway.generate(request("only-a"), context);
+    for await (const _chunk of gateway.stream(request("org/only-b"), context));
     expect(a.calls).toEqual(["only-a"]);
     expect(b.calls).toEqual(["shared", "org/only-b"]);
   });
@@ -67,9 +67,9 @@ describe("gateway routing", () => {
       providers: [fakeProvider("a", ["shared"]), fakeProvider("b", ["shared"])],
     });
     const notFound = { status: 404, options: { code: "model_not_found", param: "model" } };
-    await expect(gateway.generate(request("nothing"), signal)).rejects.toMatchObject(notFound);
-    await expect(gateway.resolve("shared")).rejects.toThrow(/'a\/shared', 'b\/shared'/);
-    const stream = gateway.stream(request("nothing"), signal)[Symbol.asyncIterator]();
+    await expect(gateway.generate(request("nothing"), context)).rejects.toMatchObject(notFound);
+    await expect(gateway.resolve("w", "shared")).rejects.toThrow(/'a\/shared', 'b\/shared'/);
+    const stream = gateway.stream(request("nothing"), context)[Symbol.asyncIterator]();
     await expect(stream.next()).rejects.toMatchObject(notFound);
   });
 
@@ -82,7 +82,7 @@ describe("gateway routing", () => {
       providers: [broken, fakeProvider("ok", ["m"])],
       onProviderError: (id) => failures.push(id),
     });
-    expect((await gateway.listModels()).map((model) => model.id)).toEqual(["ok/m", "m"]);
+    expect((await gateway.listModels(context)).map((model) => model.id)).toEqual(["ok/m", "m"]);
     expect(failures).toEqual(["broken"]);
   });
 
@@ -92,25 +92,25 @@ describe("gateway routing", () => {
         new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason))),
     });
     const gateway = createGateway({ providers: [stuck, fakeProvider("ok", ["m"])], listTimeoutMs: 50 });
-    expect((await gateway.listModels()).map((model) => model.id)).toEqual(["ok/m", "m"]);
+    expect((await gateway.listModels(context)).map((model) => model.id)).toEqual(["ok/m", "m"]);
   });
 
   it("caches the listing, and re-lists on a miss at most once a second", async () => {
     let offered = ["first"];
     const provider = fakeProvider("a", () => offered);
     const gateway = createGateway({ providers: [provider] });
-    await gateway.resolve("first");
-    await gateway.resolve("first");
+    await gateway.resolve("w", "first");
+    await gateway.resolve("w", "first");
     expect(provider.listings()).toBe(1);
     offered = ["first", "second"];
-    await expect(gateway.resolve("second")).rejects.toMatchObject({ status: 404 });
+    await expect(gateway.resolve("w", "second")).rejects.toMatchObject({ status: 404 });
     expect(provider.listings()).toBe(1);
-    await gateway.resolve("a/second");
+    await gateway.resolve("w", "a/second");
     expect(provider.listings()).toBe(1);
   });
 
   it("refuses embeddings on a provider without them", async () => {
     const gateway = createGateway({ providers: [fakeProvider("a", ["m"])] });
-    await expect(gateway.embed({ model: "a/m", input: "x" }, signal)).rejects.toMatchObject({ status: 400 });
+    await expect(gateway.embed({ model: "a/m", input: "x" }, context)).rejects.toMatchObject({ status: 400 });
   });
 });

@@ -10,6 +10,7 @@ interface ChatOptions {
   maxTokens?: string;
   url?: string;
   dataDir?: string;
+  workspace?: string;
 }
 
 export function registerChatCommand(program: Command): void {
@@ -22,6 +23,7 @@ export function registerChatCommand(program: Command): void {
     .option("--max-tokens <n>", "stop after this many tokens")
     .option("--url <url>", "use a running server (needs NEXUS_API_KEY)")
     .option("--data-dir <dir>", "local data directory")
+    .option("--workspace <slug>", "workspace whose aliases and limits apply (local only; default nexus-os)")
     .action(async (prompt: string, options: ChatOptions) => {
       const maxTokens = options.maxTokens === undefined ? undefined : Number(options.maxTokens);
       if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens <= 0)) {
@@ -42,9 +44,10 @@ export function registerChatCommand(program: Command): void {
         await printStream(streamFromServer(options.url, request, controller.signal));
         return;
       }
-      await withLocalGateway(configFrom(options), async (gateway) => {
-        if (!request.model) request.model = await firstModel(() => gateway.listModels(controller.signal));
-        await printStream(gateway.stream(request, controller.signal));
+      await withLocalGateway(configFrom(options), options.workspace, async (gateway, workspaceId) => {
+        const context = { workspaceId, apiKeyId: null, signal: controller.signal };
+        if (!request.model) request.model = await firstModel(() => gateway.listModels(context));
+        await printStream(gateway.stream(request, context));
       });
     });
 }

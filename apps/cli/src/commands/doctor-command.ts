@@ -1,18 +1,21 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import { promisify } from "node:util";
 import { type Config, createEventBus, describeStore, openStore, redactUrl } from "@nexus/core";
+import { pgvectorStatus } from "@nexus/knowledge";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.ts";
 import { configFrom } from "../global-options.ts";
+import { checkModelSources } from "./doctor-models.ts";
 
 const run = promisify(execFile);
 
 export interface CheckResult {
+  /** Checks that belong together (e.g. "Models") are printed under this heading. */
+  section?: string;
   name: string;
-  /** ok: fine; warn: works without it; fail: Nexus cannot run until fixed. */
-  status: "ok" | "warn" | "fail";
+  /** ok: fine; info: nothing to fix; warn: works without it; fail: Nexus cannot run until fixed. */
+  status: "ok" | "info" | "warn" | "fail";
   detail: string;
   fix?: string;
 }
@@ -25,8 +28,9 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
     checkNode(),
     checkDataDir(config.dataDir),
     await checkDatabase(config),
+    ...(config.database.kind === "postgres" ? [await checkPgvector(config.database)] : []),
     await checkRedis(config.redisUrl),
-    checkModels(config.modelsDir),
+    ...(await checkModelSources(config)),
     await checkChromium(process.env.NEXUS_CHROMIUM_PATH ?? defaultChromiumPath),
   ];
 }
@@ -85,6 +89,38 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
   }
 }
 
+/** Knowledge bases on PostgreSQL search vectors with pgvector where the server has it. */
+async function checkPgvector(
+  database: Extract<Config["database"], { kind: "postgres" }>,
+): Promise<CheckResult> {
+  const name = "pgvector";
+  try {
+    const store = await openStore({ ...database, poolSize: 1 });
+    try {
+      const status = await pgvectorStatus(store.db);
+      if (status.available)
+        return {
+          name,
+          status: "ok",
+          detail: status.installedVersion
+            ? `version ${status.installedVersion} installed in this database`
+            : `version ${status.defaultVersion} available on the server (not yet created in this database)`,
+        };
+      return {
+        name,
+        status: "warn",
+        detail:
+          "not installed on this PostgreSQL server: knowledge-base vector search scans every vector in the Nexus process (exact, slower and memory-bound for large knowledge bases)",
+        fix: "Install pgvector on the PostgreSQL server (e.g. apt-get install postgresql-<version>-pgvector), then: create extension vector",
+      };
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return { name, status: "warn", detail: `could not check: ${(error as Error).message}` };
+  }
+}
+
 async function checkRedis(redisUrl: string | undefined): Promise<CheckResult> {
   if (!redisUrl)
     return { name: "Redis", status: "ok", detail: "not configured: in-process queue and events" };
@@ -104,25 +140,6 @@ async function checkRedis(redisUrl: string | undefined): Promise<CheckResult> {
   }
 }
 
-function checkModels(modelsDir: string): CheckResult {
-  const models = fs.existsSync(modelsDir)
-    ? fs.readdirSync(modelsDir).filter((file) => file.toLowerCase().endsWith(".gguf"))
-    : [];
-  if (models.length > 0) {
-    return {
-      name: "Local models",
-      status: "ok",
-      detail: `${models.length} GGUF in ${modelsDir}: ${models.slice(0, 5).join(", ")}`,
-    };
-  }
-  return {
-    name: "Local models",
-    status: "warn",
-    detail: `no GGUF model in ${modelsDir}`,
-    fix: `Copy a .gguf file into ${path.resolve(modelsDir)} (or set NEXUS_MODELS_DIR), or point Nexus at a model server`,
-  };
-}
-
 async function checkChromium(executable: string): Promise<CheckResult> {
   try {
     const { stdout } = await run(executable, ["--version"], { timeout: 10_000 });
@@ -137,7 +154,7 @@ async function checkChromium(executable: string): Promise<CheckResult> {
   }
 }
 
-const marks = { ok: "✓", warn: "!", fail: "✗" } as const;
+const marks = { ok: "✓", info: "-", warn: "!", fail: "✗" } as const;
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -149,9 +166,15 @@ export function registerDoctorCommand(program: Command): void {
       const results = await runDoctor(configFrom(options));
       if (options.json) console.log(JSON.stringify(results, null, 2));
       else {
+        let section: string | undefined;
         for (const result of results) {
-          console.log(`${marks[result.status]} ${result.name}: ${result.detail}`);
-          if (result.fix && result.status !== "ok") console.log(`    fix: ${result.fix}`);
+          if (result.section !== section && result.section) console.log(result.section);
+          section = result.section;
+          const indent = section ? "  " : "";
+          console.log(`${indent}${marks[result.status]} ${result.name}: ${result.detail}`);
+          if (result.fix && result.status !== "ok") {
+            console.log(`${indent}    fix: ${result.fix.replaceAll("\n", `\n${indent}         `)}`);
+          }
         }
       }
       const failed = results.filter((result) => result.status === "fail").length;

@@ -1,42 +1,31 @@
-import { createEventBus, createLogger, createQueue, describeStore, openStore } from "@nexus/core";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.ts";
 import { configFrom } from "../global-options.ts";
 import { onShutdownSignal } from "../shutdown.ts";
 
 /**
- * A process that only runs queue jobs, for scaling workers apart from API replicas. Job
- * handlers are registered here as capabilities land (workflows, ingestion); until then it
- * holds its connections, answers signals and idles.
+ * A process that only runs queue jobs, for scaling workers apart from API replicas: workflow
+ * runs (with Redis; servers with NEXUS_SERVE_RUNS=false then run none themselves) and knowledge
+ * ingestion. SIGTERM stops it gracefully: runs still going after NEXUS_SHUTDOWN_GRACE_MS are
+ * stopped with their state stored and resume on another worker.
  */
 export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
-    .description("Run a queue worker process (no HTTP server)")
+    .description("Run a queue worker process: workflow runs and knowledge ingestion (no HTTP server)")
     .option("--data-dir <dir>", "data directory (NEXUS_DATA_DIR, default .nexus)")
     .action(async (options: { dataDir?: string }) => {
       const config = configFrom(options);
-      const logger = createLogger(config.logLevel);
-      const store = await openStore(config.database).catch((error: Error) => {
-        throw new CliError(`Cannot open the database at ${describeStore(config.database)}: ${error.message}`);
+      if (!config.redisUrl) {
+        process.stderr.write(
+          "Without NEXUS_REDIS_URL this worker takes only knowledge ingestion jobs; workflow runs stay in the server\n",
+        );
+      }
+      // Loaded here, not at the top: the other commands never need the server and its dependencies.
+      const { startWorker } = await import("@nexus/server");
+      const worker = await startWorker(config).catch((error: Error) => {
+        throw new CliError(`The worker could not start: ${error.message}`);
       });
-      const queue = await createQueue({
-        redisUrl: config.redisUrl,
-        store,
-        onError: (error) => logger.warn({ err: error }, "queue error (recovering)"),
-      });
-      const events = await createEventBus({
-        redisUrl: config.redisUrl,
-        onListenerError: (error) => logger.error({ err: error }, "event listener failed"),
-      });
-      logger.info({ queue: queue.kind, events: events.kind }, "worker ready");
-      const keepAlive = setInterval(() => {}, 60_000);
-      onShutdownSignal(async () => {
-        clearInterval(keepAlive);
-        await queue.close(30_000);
-        await events.close();
-        await store.close();
-        logger.info("worker stopped");
-      });
+      onShutdownSignal(() => worker.stop());
     });
 }

@@ -42,7 +42,8 @@ const touchFlushMs = 60_000;
  */
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
-  private readonly lastUsed = new Map<string, string>();
+  /** Key id → last use (epoch ms); formatted only when flushed, not on every request. */
+  private readonly lastUsed = new Map<string, number>();
   private readonly flushTimer: NodeJS.Timeout;
   private unsubscribe?: () => Promise<void>;
 
@@ -116,7 +117,7 @@ export class Authenticator {
   }
 
   private noteUse(principal: Principal): void {
-    if (principal.keyId) this.lastUsed.set(principal.keyId, new Date().toISOString());
+    if (principal.keyId) this.lastUsed.set(principal.keyId, Date.now());
   }
 
   private remember(key: string, principal: Principal | null): void {
@@ -138,7 +139,8 @@ export class Authenticator {
 
   private async flushLastUsed(): Promise<void> {
     if (this.lastUsed.size === 0) return;
-    const batch = new Map(this.lastUsed);
+    const batch = new Map<string, string>();
+    for (const [keyId, usedAt] of this.lastUsed) batch.set(keyId, new Date(usedAt).toISOString());
     this.lastUsed.clear();
     try {
       await touchApiKeys(this.store.db, batch);

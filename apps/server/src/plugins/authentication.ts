@@ -94,3 +94,13 @@ export function readCookie(header: string | undefined, name: string): string | u
   }
   return undefined;
 }
+
+/**
+ * A `preValidation` hook: checks the role before the body is validated, so a member learns
+ * "not allowed" rather than what a valid body would look like.
+ */
+export function requireRole(minimum: Role) {
+  return async (request: FastifyRequest): Promise<void> => {
+    principalOf(request, minimum);
+  };
+}

@@ -8,6 +8,8 @@ import type { FastifyInstance } from "fastify";
  * a promise per hook.
  */
 export function registerRequestTelemetry(app: FastifyInstance, metrics: Metrics): void {
+  // The root logger, with the request id as a field: request.log builds its child only when used.
+  const accessLog = app.log;
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     done();
@@ -21,8 +23,9 @@ export function registerRequestTelemetry(app: FastifyInstance, metrics: Metrics)
     };
     metrics.httpRequests.inc(labels);
     metrics.httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info(
+    accessLog.info(
       {
+        reqId: request.id,
         method: request.method,
         url: request.url,
         statusCode: reply.statusCode,

@@ -1,14 +1,16 @@
-import { Readable } from "node:stream";
 import {
-  type ChatCompletionChunk,
+  anthropicModelListOf,
   chatCompletionRequestSchema,
   embeddingRequestSchema,
-  ProviderError,
+  rawJsonOf,
+  rerankRequestSchema,
 } from "@nexus/gateway";
-import type { FastifyBaseLogger, FastifyReply } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { AppDependencies } from "../dependencies.ts";
 import { principalOf } from "../plugins/authentication.ts";
+import { gatewayRequestContext } from "./gateway-request.ts";
+import { sendChatCompletionStream } from "./openai-stream-response.ts";
 
 /**
  * OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`, `/v1/embeddings`), so any OpenAI
@@ -19,10 +21,19 @@ export function openaiRoutes({ gateway }: Pick<AppDependencies, "gateway">): Fas
   return async (app) => {
     app.get(
       "/v1/models",
-      { schema: { tags: ["openai"], summary: "Models the gateway routes to (OpenAI's list format)" } },
+      {
+        schema: {
+          tags: ["openai"],
+          summary:
+            "Models the gateway routes to (OpenAI's list format; Anthropic's when `anthropic-version` is sent)",
+        },
+      },
       async (request) => {
-        principalOf(request);
-        return { object: "list", data: await gateway.listModels() };
+        const { workspaceId } = principalOf(request);
+        const models = await gateway.listModels({ workspaceId, signal: AbortSignal.timeout(10_000) });
+        // Anthropic's SDKs list models at the same path and always send this header.
+        if (request.headers["anthropic-version"] !== undefined) return anthropicModelListOf(models);
+        return { object: "list", data: models };
       },
     );
 
@@ -36,18 +47,14 @@ export function openaiRoutes({ gateway }: Pick<AppDependencies, "gateway">): Fas
         },
       },
       async (request, reply) => {
-        principalOf(request);
-        const signal = abortedOnClientClose(reply);
-        if (request.body.stream !== true) return gateway.generate(request.body, signal);
-        const chunks = gateway.stream(request.body, signal)[Symbol.asyncIterator]();
+        const context = gatewayRequestContext(request, reply);
+        if (request.body.stream !== true)
+          return sendAnswer(reply, await gateway.generate(request.body, context));
+        const chunks = gateway.stream(request.body, context)[Symbol.asyncIterator]();
         // Failures before the first chunk (unknown model, upstream 429, timeouts) still get a
         // proper status and JSON body from the error handler: nothing has been sent yet.
         const first = await chunks.next();
-        reply
-          .header("content-type", "text/event-stream")
-          .header("cache-control", "no-cache")
-          .header("x-accel-buffering", "no");
-        return reply.send(Readable.from(serverSentEvents(first, chunks, request.log)));
+        return sendChatCompletionStream(reply, first, chunks);
       },
     );
 
@@ -61,50 +68,27 @@ export function openaiRoutes({ gateway }: Pick<AppDependencies, "gateway">): Fas
         },
       },
       async (request, reply) => {
-        principalOf(request);
-        return gateway.embed(request.body, abortedOnClientClose(reply));
+        return sendAnswer(reply, await gateway.embed(request.body, gatewayRequestContext(request, reply)));
       },
+    );
+
+    app.post(
+      "/v1/rerank",
+      {
+        schema: {
+          tags: ["openai"],
+          summary:
+            "Documents ordered by relevance to a query (Cohere/Jina/vLLM shape; by embedding similarity where the model has no reranker)",
+          body: rerankRequestSchema,
+        },
+      },
+      async (request, reply) => gateway.rerank(request.body, gatewayRequestContext(request, reply)),
     );
   };
 }
 
-/** A signal that aborts when the client goes away before the response is complete. */
-function abortedOnClientClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("client closed the connection"));
-  });
-  return controller.signal;
-}
-
-/**
- * OpenAI's SSE framing: `data: <chunk>` per chunk, then `data: [DONE]`. A failure after the first
- * byte cannot change the status any more, so it ends the stream with a `data: {"error":…}` event,
- * which the OpenAI SDKs raise as an error. Stopping early (client gone) closes the upstream stream.
- */
-async function* serverSentEvents(
-  first: IteratorResult<ChatCompletionChunk>,
-  chunks: AsyncIterator<ChatCompletionChunk>,
-  log: FastifyBaseLogger,
-): AsyncGenerator<string> {
-  let completed = false;
-  try {
-    let result = first;
-    while (!result.done) {
-      yield `data: ${JSON.stringify(result.value)}\n\n`;
-      result = await chunks.next();
-    }
-    completed = true;
-    yield "data: [DONE]\n\n";
-  } catch (error) {
-    completed = true;
-    const body =
-      error instanceof ProviderError
-        ? error.toBody()
-        : { error: { type: "internal_error", message: "The stream failed; details are in the server log" } };
-    log.warn({ err: error }, "chat stream failed after the first byte");
-    yield `data: ${JSON.stringify(body)}\n\n`;
-  } finally {
-    if (!completed) await chunks.return?.();
-  }
+/** An upstream's answer as the JSON text it arrived as (embeddings are large), else serialized. */
+function sendAnswer(reply: FastifyReply, answer: object) {
+  const raw = rawJsonOf(answer);
+  return raw === undefined ? answer : reply.type("application/json; charset=utf-8").send(raw);
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, type MigrationResult, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { redactUrl } from "../config.ts";
 import { migrations } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
@@ -84,6 +84,16 @@ async function openPostgres(options: { url: string; schema?: string; poolSize?: 
   };
 }
 
+/**
+ * Kysely's introspection lists tables across all schemas (and asks for each column's sequence); another
+ * process dropping its own schema at that moment fails the listing with 3F000 or 42P01. The listing
+ * runs before any migration, so no migration result is recorded then and trying again is safe.
+ */
+function isIntrospectionRace(error: unknown, results: MigrationResult[] | undefined): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return (code === "3F000" || code === "42P01") && !results?.some((result) => result.status === "Error");
+}
+
 async function migrateToLatest(db: Kysely<Database>, schema: string | undefined): Promise<void> {
   // Without an explicit schema Kysely finds migration tables in any schema on the search path's
   // database and would skip creating them in a fresh one.
@@ -92,7 +102,11 @@ async function migrateToLatest(db: Kysely<Database>, schema: string | undefined)
     provider: { getMigrations: async () => migrations },
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  for (let attempt = 1; attempt <= 5 && error && isIntrospectionRace(error, results); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((result) => result.status === "Error");
     throw new Error(`Database migration ${failed?.migrationName ?? ""} failed: ${String(error)}`, {

@@ -7,6 +7,8 @@ import type {
   EmbeddingRequest,
   EmbeddingResponse,
 } from "../protocol/openai-chat.ts";
+import type { RerankRequest, RerankResponse } from "../protocol/rerank.ts";
+import { rerankByEmbeddings } from "../rerank-by-embeddings.ts";
 import {
   type GgufFile,
   type GgufSummary,
@@ -42,6 +44,8 @@ export interface LocalProvider extends ModelProvider {
   /** Ids of the models loaded now, least recently used first. */
   loadedModels(): string[];
   doEmbed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
+  /** Ranks by cosine similarity of the model's embeddings of the query and each document. */
+  doRerank(request: RerankRequest, options: CallOptions): Promise<RerankResponse>;
   close(): Promise<void>;
 }
 
@@ -100,6 +104,13 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     }
   };
 
+  const embed = async (request: EmbeddingRequest, callOptions: CallOptions): Promise<EmbeddingResponse> => {
+    const file = await resolveFile(callOptions.model);
+    return pool.withEmbeddingContext(file, callOptions.signal, (context, model) =>
+      embedWithContext(request, callOptions.model, context, model, callOptions.signal),
+    );
+  };
+
   return {
     id: "local",
     kind: "local",
@@ -156,11 +167,11 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       });
     },
 
-    async doEmbed(request: EmbeddingRequest, callOptions: CallOptions): Promise<EmbeddingResponse> {
-      const file = await resolveFile(callOptions.model);
-      return pool.withEmbeddingContext(file, callOptions.signal, (context, model) =>
-        embedWithContext(request, callOptions.model, context, model, callOptions.signal),
-      );
+    doEmbed: embed,
+
+    async doRerank(request: RerankRequest, callOptions: CallOptions): Promise<RerankResponse> {
+      const ranked = await rerankByEmbeddings((texts) => embed(texts, callOptions), request);
+      return { ...ranked, model: callOptions.model };
     },
 
     loadedModels: () => pool.loadedModelIds(),

@@ -5,6 +5,8 @@ import type {
   EmbeddingRequest,
   EmbeddingResponse,
 } from "../protocol/openai-chat.ts";
+import type { RerankRequest, RerankResponse } from "../protocol/rerank.ts";
+import type { RouteTimeouts } from "../routing/gateway-config.ts";
 
 /** A model an upstream offers, as the provider names it. */
 export interface ProviderModel {
@@ -21,6 +23,11 @@ export interface CallOptions {
   model: string;
   /** Aborted when the client goes away or a timeout fires; the provider must stop the upstream work. */
   signal: AbortSignal;
+  /**
+   * This call's timeouts (from the alias), overriding the provider's defaults. A provider that
+   * cannot tell connecting from waiting for the first token folds `connectMs` into the first-token wait.
+   */
+  timeouts?: RouteTimeouts;
 }
 
 /**
@@ -47,6 +54,12 @@ export interface ModelProvider {
   doStream(request: ChatCompletionRequest, options: CallOptions): AsyncIterable<ChatCompletionChunk>;
   /** Embeddings; absent when the provider has no embedding models. */
   doEmbed?(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
+  /**
+   * Documents scored against a query, best first (Cohere/Jina/vLLM shape); absent when the
+   * provider cannot rerank. A provider whose upstream turns out to have no rerank endpoint throws
+   * ProviderError 400 with code `rerank_not_supported` (the gateway may then rank by embeddings).
+   */
+  doRerank?(request: RerankRequest, options: CallOptions): Promise<RerankResponse>;
   /** Releases connections, loaded models and timers. */
   close?(): Promise<void>;
 }

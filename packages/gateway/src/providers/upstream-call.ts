@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RouteTimeouts } from "../routing/gateway-config.ts";
 import { ProviderError } from "./provider-error.ts";
 
 /**
@@ -7,16 +8,38 @@ import { ProviderError } from "./provider-error.ts";
  * providers that speak HTTP.
  */
 export interface UpstreamTimeouts {
+  /**
+   * Milliseconds to establish the connection; 504 when exceeded. Providers on plain fetch cannot
+   * tell connecting from waiting, so for them it is part of the first-token wait.
+   */
+  connectMs?: number;
   /** Milliseconds until the first byte of the answer (a stream's first chunk); 504 when exceeded. */
   firstTokenMs?: number;
   /** Milliseconds for the whole call; 504 when exceeded. */
   totalMs?: number;
 }
 
-export const defaultTimeouts: Required<UpstreamTimeouts> = { firstTokenMs: 120_000, totalMs: 600_000 };
+export const defaultTimeouts: Required<UpstreamTimeouts> = {
+  connectMs: 10_000,
+  firstTokenMs: 120_000,
+  totalMs: 600_000,
+};
+
+/** A provider's timeouts with one call's (an alias's) on top; unset fields keep the provider's. */
+export function resolveTimeouts(
+  provider: Required<UpstreamTimeouts>,
+  call: RouteTimeouts | undefined,
+): Required<UpstreamTimeouts> {
+  if (!call) return provider;
+  return {
+    connectMs: call.connectMs ?? provider.connectMs,
+    firstTokenMs: call.firstTokenMs ?? provider.firstTokenMs,
+    totalMs: call.totalMs ?? provider.totalMs,
+  };
+}
 
 export interface UpstreamCall {
-  /** Pass to fetch: aborts on client abort or timeout. */
+  /** Pass to the HTTP client: aborts on client abort or timeout. */
   signal: AbortSignal;
   /** The first byte arrived: stops the first-token timer. */
   firstToken(): void;
@@ -29,8 +52,9 @@ export interface UpstreamCall {
 export function startUpstreamCall(
   providerId: string,
   clientSignal: AbortSignal | undefined,
-  timeouts: Required<UpstreamTimeouts>,
+  callTimeouts: UpstreamTimeouts,
 ): UpstreamCall {
+  const timeouts = resolveTimeouts(defaultTimeouts, callTimeouts);
   const controller = new AbortController();
   let timedOut: "first token" | "total" | undefined;
   const onClientAbort = () => controller.abort(clientSignal?.reason);
@@ -63,6 +87,13 @@ export function startUpstreamCall(
           retryable: !afterFirstByte,
           cause: error,
         });
+      }
+      if ((error as { code?: unknown } | undefined)?.code === "UND_ERR_CONNECT_TIMEOUT") {
+        // undici's own connect timer (its pools carry the connect timeout).
+        return new ProviderError(
+          `Upstream '${providerId}' exceeded its connect timeout (${timeouts.connectMs} ms)`,
+          { status: 504, type: "server_error", code: "upstream_timeout", retryable: true, cause: error },
+        );
       }
       if (clientSignal?.aborted) {
         return new ProviderError("The client closed the request", {
@@ -109,9 +140,23 @@ const upstreamErrorBodySchema = z.object({
   detail: z.unknown().optional(),
 });
 
-/** Maps a non-2xx upstream response to the ProviderError the client should see. */
+/** Maps a non-2xx fetch response to the ProviderError the client should see. */
 export async function upstreamResponseError(providerId: string, response: Response): Promise<ProviderError> {
   const text = await response.text().catch(() => "");
+  return upstreamErrorFrom(providerId, {
+    status: response.status,
+    text,
+    retryAfter: response.headers.get("retry-after"),
+    statusText: response.statusText,
+  });
+}
+
+/** Maps a non-2xx upstream answer (status, body text, `Retry-After`) to the ProviderError the client should see. */
+export function upstreamErrorFrom(
+  providerId: string,
+  answer: { status: number; text: string; retryAfter?: string | null; statusText?: string },
+): ProviderError {
+  const { status, text } = answer;
   let parsed: z.infer<typeof upstreamErrorBodySchema> = {};
   try {
     parsed = upstreamErrorBodySchema.parse(JSON.parse(text));
@@ -123,9 +168,9 @@ export async function upstreamResponseError(providerId: string, response: Respon
     nested?.message ??
     (typeof parsed.error === "string" ? parsed.error : undefined) ??
     parsed.message ??
+    (typeof parsed.detail === "string" ? parsed.detail : undefined) ??
     (parsed.detail === undefined ? undefined : JSON.stringify(parsed.detail)) ??
-    (text.slice(0, 200) || response.statusText);
-  const status = response.status;
+    (text.slice(0, 200) || answer.statusText || `HTTP ${status}`);
   const code = typeof nested?.code === "string" ? nested.code : undefined;
   if (status === 401 || status === 403) {
     // The upstream refused Nexus's credentials: the client's key is fine, the deployment is not.
@@ -142,7 +187,7 @@ export async function upstreamResponseError(providerId: string, response: Respon
       type: "rate_limit_error",
       code,
       retryable: true,
-      retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
+      retryAfterSeconds: parseRetryAfter(answer.retryAfter ?? null),
     });
   }
   const retryable = status >= 500 || status === 408;

@@ -1,5 +1,14 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createPromptPrefixCache } from "./prompt-prefix-cache.ts";
+import {
+  adapterCards,
+  createVllmTestState,
+  handleVllmAdminRoute,
+  isRerankPath,
+  rerankAnswer,
+  type VllmTestState,
+} from "./vllm-test-routes.ts";
 
 /**
  * A stand-in for vLLM, Ollama or OpenAI in tests: a real HTTP server on 127.0.0.1 that speaks
@@ -9,7 +18,10 @@ import type { AddressInfo } from "node:net";
  * Answers are deterministic: chat replies `You said: <last user text>` (streamed one word per
  * chunk), calls the first tool with `{"input": <last user text>}` when tools are offered, answers
  * `Tool said: <result>` after a tool message, and `{"echo": <last user text>}` when a JSON
- * response format is asked for. Embeddings are 8 numbers derived from the text.
+ * response format is asked for. Embeddings are 8 numbers derived from the text. Chat usage reports
+ * `prompt_tokens_details.cached_tokens` as vLLM's prefix cache would (see prompt-prefix-cache.ts).
+ * Like vLLM it also reranks, loads LoRA adapters at runtime and serves Prometheus `/metrics`
+ * (see vllm-test-routes.ts; `vllm: false` leaves them out).
  *
  * Misbehaviour is scripted per model name (see `TestModelBehavior`) or per request with the header
  * `x-test-behavior: <json>`, which wins.
@@ -44,6 +56,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** Set once the response was written completely. */
   completed: boolean;
+  /** The client's port: requests sharing it came over one kept-alive connection. */
+  remotePort?: number;
 }
 
 export interface OpenAITestServer {
@@ -53,6 +67,8 @@ export interface OpenAITestServer {
   requests: RecordedRequest[];
   /** The chat requests received (bodies), newest last. */
   chatRequests(): Array<Record<string, unknown>>;
+  /** vLLM's extras (LoRA adapters, `/metrics` gauges); absent when started with `vllm: false`. */
+  vllm?: VllmTestState;
   close(): Promise<void>;
 }
 
@@ -61,6 +77,11 @@ export interface OpenAITestServerOptions {
   apiKey?: string;
   /** Models offered, with scripted behaviour; defaults to `defaultTestModels`. */
   models?: Record<string, TestModelBehavior>;
+  /**
+   * vLLM's extras (vllm-test-routes.ts): rerank, runtime LoRA adapters, `/metrics`; on by default
+   * with these initial values, `false` for a plain OpenAI server without them.
+   */
+  vllm?: false | Partial<VllmTestState>;
 }
 
 /** Chat models `test-chat` (well-behaved), `test-embed` and one per misbehaviour. */
@@ -82,6 +103,9 @@ export async function startOpenAITestServer(
   const models = options.models ?? defaultTestModels;
   const requests: RecordedRequest[] = [];
   let counter = 0;
+  const prefixCache = createPromptPrefixCache();
+  const vllm = options.vllm === false ? undefined : createVllmTestState(options.vllm);
+  const baseModel = Object.keys(models)[0] ?? "test-chat";
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -101,6 +125,7 @@ export async function startOpenAITestServer(
         headers: request.headers,
         body,
         aborted: false,
+        remotePort: request.socket.remotePort,
         completed: false,
       };
       requests.push(recorded);
@@ -127,17 +152,26 @@ export async function startOpenAITestServer(
     if (method === "GET" && path === "/v1/models") {
       return sendJson(response, 200, {
         object: "list",
-        data: Object.keys(models).map((model) => ({ id: model, object: "model", created, owned_by: "test" })),
+        data: [
+          ...Object.keys(models).map((model) => ({ id: model, object: "model", created, owned_by: "test" })),
+          ...(vllm ? adapterCards(vllm, baseModel) : []),
+        ],
       });
     }
     const isChat = method === "POST" && path === "/v1/chat/completions";
     const isEmbed = method === "POST" && path === "/v1/embeddings";
-    if (!isChat && !isEmbed) return sendError(response, 404, `Unknown request URL: ${method} ${path}`);
+    const isRerank = vllm !== undefined && isRerankPath(method, path);
+    if (vllm && handleVllmAdminRoute(vllm, recorded, response, () => inFlightChats(requests))) return;
+    if (!isChat && !isEmbed && !isRerank) {
+      return sendError(response, 404, `Unknown request URL: ${method} ${path}`);
+    }
     const body = (recorded.body ?? {}) as Record<string, unknown>;
     const model = String(body.model ?? "");
     const scripted = recorded.headers["x-test-behavior"];
     const behavior: TestModelBehavior | undefined =
-      typeof scripted === "string" ? JSON.parse(scripted) : models[model];
+      typeof scripted === "string"
+        ? JSON.parse(scripted)
+        : (models[model] ?? (vllm?.adapters.has(model) ? {} : undefined));
     if (!behavior) {
       return sendError(
         response,
@@ -157,8 +191,10 @@ export async function startOpenAITestServer(
       return sendError(response, behavior.status, `Scripted failure ${behavior.status}`, type, null, headers);
     }
     if (isEmbed) return sendJson(response, 200, embed(body, model));
+    if (isRerank) return sendJson(response, 200, rerankAnswer(body, model, id));
     const reply = replyTo(body);
-    if (body.stream === true) return stream(response, id, model, body, reply, behavior);
+    const cachedTokens = prefixCache.cachedTokens(body.messages);
+    if (body.stream === true) return stream(response, id, model, body, reply, behavior, cachedTokens);
     return sendJson(response, 200, {
       id,
       object: "chat.completion",
@@ -176,7 +212,7 @@ export async function startOpenAITestServer(
           finish_reason: reply.toolCall ? "tool_calls" : "stop",
         },
       ],
-      usage: usage(body, reply.pieces.length || 1),
+      usage: usage(body, reply.pieces.length || 1, cachedTokens),
     });
   }
 
@@ -185,6 +221,7 @@ export async function startOpenAITestServer(
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    vllm,
     chatRequests: () =>
       requests
         .filter((request) => request.path === "/v1/chat/completions")
@@ -236,12 +273,13 @@ function textOf(content: unknown): string {
   return "";
 }
 
-function usage(body: Record<string, unknown>, completionTokens: number) {
+function usage(body: Record<string, unknown>, completionTokens: number, cachedTokens?: number) {
   const promptTokens = JSON.stringify(body.messages ?? body.input ?? "").split(/\s+/).length;
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
+    ...(cachedTokens === undefined ? {} : { prompt_tokens_details: { cached_tokens: cachedTokens } }),
   };
 }
 
@@ -252,6 +290,7 @@ async function stream(
   body: Record<string, unknown>,
   reply: Reply,
   behavior: TestModelBehavior,
+  cachedTokens?: number,
 ): Promise<void> {
   const includeUsage =
     (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
@@ -302,7 +341,7 @@ async function stream(
       created,
       model,
       choices: [],
-      usage: usage(body, sent || 1),
+      usage: usage(body, sent || 1, cachedTokens),
     };
     response.write(`data: ${JSON.stringify(last)}\n\n`);
   }
@@ -350,5 +389,10 @@ function sendError(
 ) {
   sendJson(response, status, { error: { message, type, param: null, code } }, headers);
 }
+
+const inFlightChats = (requests: RecordedRequest[]) =>
+  requests.filter(
+    (request) => request.path === "/v1/chat/completions" && !request.completed && !request.aborted,
+  ).length;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

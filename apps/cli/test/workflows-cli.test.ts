@@ -1,0 +1,76 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../../../packages/core/src/testing/test-databases.ts";
+import { runCli } from "./run-cli.ts";
+
+const fixtures = path.resolve(import.meta.dirname, "../../../../shared/fixtures/dify");
+
+describe("nexus workflows on the local data directory", { timeout: 180_000 }, () => {
+  let dataDir: string;
+  let cleanup: () => void;
+  const env = () => ({ NEXUS_DATA_DIR: dataDir, NEXUS_LOG_LEVEL: "silent" });
+
+  beforeAll(() => {
+    ({ dir: dataDir, cleanup } = tempDir());
+  });
+  afterAll(() => cleanup());
+
+  it("imports, lists, runs by id with inputs, exports, and runs a file directly", async () => {
+    const imported = await runCli(
+      ["workflows", "import", path.join(fixtures, "conditional_hello_branching_workflow.yml")],
+      env(),
+    );
+    expect(imported.code).toBe(0);
+    const id = imported.stdout.trim();
+    expect(id).toMatch(/^wf_/);
+    expect(imported.stderr).toMatch(/Imported 'if-else' \(workflow\)/);
+
+    const listed = await runCli(["workflows", "list", "--json"], env());
+    expect((JSON.parse(listed.stdout) as Array<{ id: string }>).map((item) => item.id)).toContain(id);
+
+    const ran = await runCli(["workflows", "run", id, "--input", "query=hello world", "--json"], env());
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toMatchObject({ status: "succeeded", outputs: { true: "hello world" } });
+
+    const exported = await runCli(["workflows", "export", id], env());
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^app:/m);
+    const file = path.join(dataDir, "exported.yml");
+    writeFileSync(file, exported.stdout);
+    const fromFile = await runCli(["workflows", "run", file, "--input", "query=goodbye"], env());
+    expect(fromFile.code).toBe(0);
+    expect(JSON.parse(fromFile.stdout)).toEqual({ false: "goodbye" });
+  });
+
+  it("reports unsupported nodes on import, and exits non-zero when a run fails or input is bad", async () => {
+    const imported = await runCli(
+      ["workflows", "import", path.join(fixtures, "knowledge_retrieval_v2_workflow.yml")],
+      env(),
+    );
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).toMatch(/1 node\(s\) cannot run here/);
+    const failed = await runCli(["workflows", "run", imported.stdout.trim(), "--input", "query=q"], env());
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/The run failed: Node '.+' \(.+\) failed: Nexus cannot run this node/);
+
+    const notAnApp = await runCli(
+      ["workflows", "import", path.join(fixtures, "minimal_not_an_app.yml")],
+      env(),
+    );
+    expect(notAnApp.code).not.toBe(0);
+    expect(notAnApp.stderr).toMatch(/'app' section/);
+    const missing = await runCli(["workflows", "import", path.join(dataDir, "nope.yml")], env());
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No such file/);
+    const badInput = await runCli(
+      ["workflows", "run", path.join(fixtures, "simple_passthrough_workflow.yml")],
+      env(),
+    );
+    expect(badInput.code).not.toBe(0);
+    expect(badInput.stderr).toMatch(/Input 'query' is required/);
+    const unknown = await runCli(["workflows", "run", "wf_doesnotexist"], env());
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/not found/);
+  });
+});

@@ -1,0 +1,102 @@
+import fs from "node:fs";
+import path from "node:path";
+import { getWorkspaceBySlug } from "@nexus/core";
+import { expect } from "vitest";
+import type { Backend, TestServer } from "./test-server.ts";
+
+/** Shared by the chat data API tests (agents, conversations, export and import). */
+export const chatBackends: Backend[] = [
+  { store: "sqlite", redis: false },
+  { store: "postgres", redis: false },
+];
+
+/** A small but realistic ChatGPT `conversations.json`: hidden nodes, branches, tool traffic, an image. */
+export const chatgptFixture = JSON.parse(
+  fs.readFileSync(path.join(import.meta.dirname, "fixtures/chatgpt-conversations.json"), "utf8"),
+) as unknown[];
+
+export interface Conversation {
+  id: string;
+  title: string;
+  agentId: string | null;
+  model: string;
+  folder: string | null;
+  pinned: boolean;
+  activeLeafId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface Message {
+  id: string;
+  parentId: string | null;
+  role: string;
+  content: string;
+  parts: unknown[];
+  status: string;
+  siblings: { ids: string[]; index: number };
+  feedback?: { rating: string | null; comment: string };
+  createdAt: string;
+}
+
+export interface ChatDataClient {
+  /** GET, expecting 200, as `key` (default: the client's). */
+  get<T>(pathname: string, key?: string): Promise<T>;
+  send(method: string, pathname: string, json: unknown, key?: string): Promise<Response>;
+  newConversation(body?: unknown, key?: string): Promise<Conversation>;
+  /**
+   * Stores a message straight into the store (as the generation engine would) in an `agentx`
+   * conversation, `at` seconds after a fixed time.
+   */
+  storeMessage(
+    conversationId: string,
+    input: {
+      id: string;
+      parentId: string | null;
+      role?: "user" | "assistant";
+      content: string;
+      at: number;
+      parts?: string;
+    },
+  ): Promise<void>;
+}
+
+export function chatDataClient(server: TestServer, defaultKey: string): ChatDataClient {
+  const send = (method: string, pathname: string, json: unknown, key = defaultKey) =>
+    server.call(pathname, { method, key, json });
+  return {
+    get: async <T>(pathname: string, key = defaultKey): Promise<T> => {
+      const response = await server.call(pathname, { key });
+      expect(response.status, `${pathname}: ${response.status}`).toBe(200);
+      return (await response.json()) as T;
+    },
+    send,
+    newConversation: async (body: unknown = { model: "test-chat" }, key = defaultKey) => {
+      const response = await send("POST", "/api/conversations", body, key);
+      expect(response.status).toBe(201);
+      return (await response.json()) as Conversation;
+    },
+    storeMessage: async (conversationId, input) => {
+      const db = server.nexus.dependencies.store.db;
+      const { id: workspaceId } = await getWorkspaceBySlug(db, "agentx");
+      const createdAt = new Date(Date.UTC(2024, 4, 1, 10, 0, input.at)).toISOString();
+      await db
+        .insertInto("chat_messages")
+        .values({
+          id: input.id,
+          conversation_id: conversationId,
+          workspace_id: workspaceId,
+          parent_id: input.parentId,
+          role: input.role ?? "user",
+          content: input.content,
+          parts: input.parts ?? "[]",
+          status: "complete",
+          error: null,
+          model: input.role === "assistant" ? "test-chat" : null,
+          usage: input.role === "assistant" ? JSON.stringify({ promptTokens: 3, completionTokens: 5 }) : null,
+          created_at: createdAt,
+          updated_at: createdAt,
+        })
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { messageOf } from "../api-client.ts";
+import type { Role } from "../api-types.ts";
+import { CopyButton } from "../components/copy-button.tsx";
+import { type ApiKeyInfo, settingsApi } from "./settings-api.ts";
+
+/** The workspace's API keys: create (shown once), list, revoke. Admins and owners only. */
+export function ApiKeysPanel({ role }: { role: Role }) {
+  const [keys, setKeys] = useState<ApiKeyInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+  const [name, setName] = useState("");
+  const [newRole, setNewRole] = useState<Role>("member");
+
+  const reload = useCallback(async () => {
+    try {
+      setKeys((await settingsApi.keys()).data);
+      setError(null);
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }, []);
+
+  useEffect(() => {
+    if (role !== "member") void reload();
+  }, [role, reload]);
+
+  if (role === "member") {
+    return (
+      <section className="panel">
+        <h2>API keys</h2>
+        <p className="muted">Only a workspace admin or owner manages keys. Ask one for a key of your own.</p>
+      </section>
+    );
+  }
+
+  async function create(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setError(null);
+    try {
+      const answer = await settingsApi.createKey({
+        role: newRole,
+        ...(name.trim() ? { name: name.trim() } : {}),
+      });
+      setCreated(answer.key);
+      setName("");
+      await reload();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }
+
+  async function revoke(key: ApiKeyInfo) {
+    if (!window.confirm(`Revoke ${key.name || key.key_prefix}? Programs using it stop working at once.`))
+      return;
+    try {
+      await settingsApi.revokeKey(key.id);
+      await reload();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="keys-title">
+      <h2 id="keys-title">API keys</h2>
+      <form className="inline-form" onSubmit={create}>
+        <input
+          aria-label="Key name"
+          placeholder="Name (e.g. website)"
+          value={name}
+          maxLength={100}
+          onChange={(event) => setName(event.target.value)}
+        />
+        <select
+          aria-label="Key role"
+          value={newRole}
+          onChange={(event) => setNewRole(event.target.value as Role)}
+        >
+          <option value="member">member</option>
+          <option value="admin">admin</option>
+          {role === "owner" && <option value="owner">owner</option>}
+        </select>
+        <button type="submit">Create key</button>
+      </form>
+      {created && (
+        <div className="success new-key" role="status">
+          <p>Copy the new key now: it is not shown again.</p>
+          <div className="command-row">
+            <code className="command">{created}</code>
+            <CopyButton text={created} label="Copy the new key" />
+          </div>
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Key</th>
+            <th>Role</th>
+            <th>Last used</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((key) => (
+            <tr key={key.id} data-key-id={key.id}>
+              <td>{key.name || <span className="muted">unnamed</span>}</td>
+              <td>
+                <code>{key.key_prefix}…</code>
+              </td>
+              <td>{key.role}</td>
+              <td className="muted">
+                {key.last_used_at ? new Date(key.last_used_at).toLocaleString() : "never"}
+              </td>
+              <td>
+                <button type="button" className="secondary small-button" onClick={() => void revoke(key)}>
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

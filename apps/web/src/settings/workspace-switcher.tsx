@@ -1,0 +1,61 @@
+import { type FormEvent, useState } from "react";
+import type { Me, Workspace } from "../api-types.ts";
+import { WorkspacesPanel } from "../components/workspaces-panel.tsx";
+import type { SessionActions } from "../shell/chat-app.tsx";
+
+/**
+ * The workspace this browser is signed in to, and how to change it: a workspace is chosen by the
+ * key (or login link) used to sign in, so switching is signing in with another workspace's key.
+ */
+export function WorkspaceSwitcher({
+  me,
+  workspaces,
+  session,
+}: {
+  me: Me;
+  workspaces: Workspace[];
+  session: SessionActions;
+}) {
+  const [key, setKey] = useState("");
+  const [pending, setPending] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setPending(true);
+    try {
+      await session.signIn(key.trim());
+      setKey("");
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <>
+      <WorkspacesPanel me={me} workspaces={workspaces} error={session.error} onSignOut={session.signOut} />
+      <section className="panel" aria-labelledby="switch-title">
+        <h2 id="switch-title">Switch workspace</h2>
+        <p className="muted">
+          Nexus serves four sites, each its own workspace. Paste a key of another workspace (or open its{" "}
+          <code>nexus start</code> link) to switch; this browser then shows that workspace's chats.
+        </p>
+        <form className="sign-in-form" onSubmit={submit}>
+          <label htmlFor="switch-key">API key of the other workspace</label>
+          <div className="row">
+            <input
+              id="switch-key"
+              type="password"
+              autoComplete="off"
+              placeholder="nx_…"
+              value={key}
+              onChange={(event) => setKey(event.target.value)}
+            />
+            <button type="submit" disabled={pending || key.trim() === ""}>
+              {pending ? "Switching…" : "Switch"}
+            </button>
+          </div>
+        </form>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,230 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * The sites the browser tests drive, served on 127.0.0.1: a login form, a paginated table, a shop
+ * with a cart, an iframe, a shadow-DOM widget, a download, and pages that misbehave (one that never
+ * answers, one whose button moves between versions, one that reaches for another host every way it
+ * can, a redirect to anywhere). Plain HTML with a little script, so what
+ * Chromium sees is what a small real site would send.
+ */
+export interface TestSites {
+  /** `http://127.0.0.1:<port>`. */
+  origin: string;
+  /** Paths requested, in order (to check what the browser actually fetched). */
+  requests: string[];
+  /** Form posts received at /login, as submitted (to check a secret reached the site). */
+  logins: Array<{ username: string; password: string }>;
+  close(): Promise<void>;
+}
+
+export const loginPassword = "s3cret-Pa55word";
+
+export const shopProducts = [
+  { name: "Red Mug", price: "12.00" },
+  { name: "Blue Pen", price: "3.50" },
+  { name: "Green Notebook", price: "7.25" },
+  { name: "Yellow Lamp", price: "39.90" },
+  { name: "Black Bag", price: "54.00" },
+];
+
+const tableRows = Array.from({ length: 12 }, (_, index) => ({
+  id: index + 1,
+  city: [
+    "Lisbon",
+    "Oslo",
+    "Quito",
+    "Hanoi",
+    "Accra",
+    "Lima",
+    "Perth",
+    "Riga",
+    "Cusco",
+    "Turin",
+    "Sapporo",
+    "Dakar",
+  ][index],
+  population: (index + 1) * 111_000,
+}));
+
+export async function startTestSites(): Promise<TestSites> {
+  const requests: string[] = [];
+  const logins: TestSites["logins"] = [];
+  const server = createServer((request, response) => {
+    requests.push(request.url ?? "/");
+    route(request, response, logins).catch(() => response.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    logins,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, logins: TestSites["logins"]) {
+  const url = new URL(request.url ?? "/", "http://127.0.0.1");
+  const path = url.pathname;
+  if (path === "/never") return; // never answers: the navigation must time out
+  if (path === "/login" && request.method === "POST") {
+    const form = new URLSearchParams(await readBody(request));
+    const username = form.get("username") ?? "";
+    const password = form.get("password") ?? "";
+    logins.push({ username, password });
+    const ok = password === loginPassword;
+    return html(
+      response,
+      ok ? "Account" : "Login failed",
+      ok ? `<h1>Welcome, ${escapeHtml(username)}</h1>` : `<h1>Wrong password</h1>`,
+    );
+  }
+  if (path === "/login") {
+    return html(
+      response,
+      "Login",
+      `<main><h1>Sign in</h1><form method="post" action="/login">
+        <label>Username <input name="username" id="username" type="text"></label>
+        <label>Password <input name="password" id="password" type="password"></label>
+        <button type="submit">Log in</button></form></main>`,
+    );
+  }
+  if (path === "/table") {
+    const page = Math.max(1, Number(url.searchParams.get("page") ?? 1));
+    const rows = tableRows.slice((page - 1) * 5, page * 5);
+    const body = `<main><h1>Cities (page ${page} of 3)</h1><table><thead><tr><th>City</th><th>Population</th></tr></thead>
+      <tbody>${rows.map((row) => `<tr><td>${row.city}</td><td>${row.population}</td></tr>`).join("")}</tbody></table>
+      <nav>${page > 1 ? `<a href="/table?page=${page - 1}">Previous page</a>` : ""}
+      ${page < 3 ? `<a href="/table?page=${page + 1}">Next page</a>` : ""}</nav></main>`;
+    return html(response, `Cities page ${page}`, body);
+  }
+  if (path === "/shop") return html(response, "Shop", shopPage());
+  if (path === "/iframe") {
+    return html(
+      response,
+      "Frame host",
+      `<main><h1>Host page</h1><iframe src="/iframe-inner" title="inner"></iframe></main>`,
+    );
+  }
+  if (path === "/iframe-inner") {
+    return html(
+      response,
+      "Inner",
+      `<p id="state">Not subscribed</p><button onclick="document.getElementById('state').textContent='Subscribed!'">Subscribe</button>`,
+    );
+  }
+  if (path === "/shadow") {
+    return html(
+      response,
+      "Shadow",
+      `<main><h1>Widget</h1><counter-widget></counter-widget></main><script>
+      customElements.define('counter-widget', class extends HTMLElement {
+        connectedCallback() {
+          const root = this.attachShadow({ mode: 'open' });
+          root.innerHTML = '<span id="count">Count: 0</span> <button id="inc">Increment</button>';
+          let count = 0;
+          root.getElementById('inc').addEventListener('click', () => {
+            count++; root.getElementById('count').textContent = 'Count: ' + count;
+          });
+        }
+      });</script>`,
+    );
+  }
+  if (path === "/moving") {
+    // Version 2 moves the button one box down: same page shape, the recorded XPath misses.
+    const moved = url.searchParams.get("v") === "2";
+    const button = `<button onclick="document.getElementById('out').textContent='Confirmed'">Confirm order</button>`;
+    return html(
+      response,
+      "Moving",
+      `<main><section><div class="a">${moved ? "<span>-</span>" : button}</div><div class="b">${moved ? button : "<span>-</span>"}</div></section><p id="out">Waiting</p></main>`,
+    );
+  }
+  if (path === "/vanishing") {
+    // The offer disappears shortly after load: an action planned on it finds nothing to click.
+    return html(
+      response,
+      "Vanishing",
+      `<main><h1>Offer</h1><div id="box"><button>Claim offer</button></div></main>
+      <script>setTimeout(() => document.getElementById('box').replaceChildren(), 300)</script>`,
+    );
+  }
+  if (path === "/leaky") {
+    // Reaches for `target` every way a page can: iframe, image, fetch, and a window its button opens.
+    const target = url.searchParams.get("target") ?? "";
+    const quoted = JSON.stringify(target);
+    return html(
+      response,
+      "Leaky",
+      `<main><h1>Leaky page</h1><p id="fetch">pending</p>
+      <iframe id="frame" src="${escapeHtml(target)}/framed" title="framed"></iframe>
+      <img src="${escapeHtml(target)}/pixel.png" alt="pixel">
+      <button id="open" onclick='window.open(${escapeHtml(quoted)} + "/popup")'>Open window</button></main>
+      <script>fetch(${quoted} + '/fetched').then(r => r.text()).then(
+        () => { document.getElementById('fetch').textContent = 'fetched'; },
+        () => { document.getElementById('fetch').textContent = 'refused'; });</script>`,
+    );
+  }
+  if (path === "/redirect") {
+    response.writeHead(302, { location: url.searchParams.get("to") ?? "/" });
+    return response.end();
+  }
+  if (path === "/download") {
+    return html(response, "Download", `<main><a href="/report.csv" download>Download report</a></main>`);
+  }
+  if (path === "/report.csv") {
+    response.writeHead(200, {
+      "content-type": "text/csv",
+      "content-disposition": 'attachment; filename="report.csv"',
+    });
+    return response.end("city,population\nLisbon,111000\n");
+  }
+  if (path === "/cookies") {
+    return html(
+      response,
+      "Cookies",
+      `<main><p id="cookie">${escapeHtml(request.headers.cookie ?? "no cookie")}</p></main>`,
+    );
+  }
+  response.writeHead(404, { "content-type": "text/html" });
+  response.end("<h1>Not found</h1>");
+}
+
+function shopPage(): string {
+  const items = shopProducts
+    .map(
+      (
+        product,
+      ) => `<li class="product"><span class="name">${product.name}</span> <span class="price">$${product.price}</span>
+        <button onclick="addToCart('${product.name}')">Add ${product.name} to cart</button></li>`,
+    )
+    .join("");
+  return `<main><h1>Shop</h1><ul>${items}</ul>
+    <section><h2>Cart</h2><p id="cart-count">Cart: 0 items</p><ul id="cart"></ul>
+    <button onclick="document.getElementById('status').textContent='Order placed: ' + cart.join(', ')">Checkout</button>
+    <button onclick="cart.length=0;render()">Empty cart</button>
+    <p id="status"></p></section></main>
+    <script>const cart=[];function addToCart(name){cart.push(name);render()}
+    function render(){document.getElementById('cart-count').textContent='Cart: '+cart.length+' items';
+    document.getElementById('cart').innerHTML=cart.map(n=>'<li>'+n+'</li>').join('')}</script>`;
+}
+
+function html(response: ServerResponse, title: string, body: string) {
+  response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  response.end(`<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);

@@ -1,0 +1,158 @@
+import type { ChatCompletionChunk } from "../protocol/openai-chat.ts";
+import type { ProviderError } from "../providers/provider-error.ts";
+import type { Alias } from "./gateway-config.ts";
+import { type HeldAttempt, settleFailure } from "./route-attempts.ts";
+import type { RequestScope } from "./route-scope.ts";
+
+interface RoutedChunksOptions {
+  first: ChatCompletionChunk;
+  upstream: AsyncIterator<ChatCompletionChunk>;
+  held: HeldAttempt;
+  scope: RequestScope;
+  alias: Alias;
+  now: () => number;
+  /** Time from the attempt's start to the first chunk. */
+  ttftMs: number;
+}
+
+/**
+ * The chunks of a stream whose first chunk has arrived: that chunk first, then the rest from the
+ * upstream. It owns the attempt's holds (the health record, the concurrency slot, the timers)
+ * and gives them back exactly once: at the end, on an error (recorded against the deployment),
+ * when the consumer stops early (`return()`, which cancels the upstream), or when the request
+ * aborts while nobody is reading.
+ */
+export function routedChunks(options: RoutedChunksOptions): AsyncIterableIterator<ChatCompletionChunk> {
+  return new RoutedChunks(options);
+}
+
+const finishedResult: IteratorResult<ChatCompletionChunk> = { done: true, value: undefined };
+
+/**
+ * This runs once per chunk of every stream, so it keeps to one promise per `next()`: the request's
+ * abort is watched by one listener for the whole stream (after the first chunk only the request
+ * can abort the attempt), which also settles a `next()` still waiting on an upstream slow to notice.
+ */
+class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> {
+  private first: ChatCompletionChunk | undefined;
+  private finished = false;
+  private pendingError: ProviderError | undefined;
+  /** The waiting `next()`'s settlers, while one waits on the upstream. */
+  private resolveWaiting: ((result: IteratorResult<ChatCompletionChunk>) => void) | undefined;
+  private rejectWaiting: ((error: unknown) => void) | undefined;
+  private readonly onRequestAbort = () => {
+    // The client left or the total timeout fired: give everything back now, reading or not.
+    if (this.finished) return;
+    const someoneWaits = this.rejectWaiting !== undefined;
+    const error = this.fail(this.options.scope.signal.reason);
+    // A waiting `next()` was told by `fail`; else the next call is.
+    if (!someoneWaits) this.pendingError = error;
+  };
+  private readonly onUpstreamResult = (result: IteratorResult<ChatCompletionChunk>) => {
+    const resolve = this.resolveWaiting;
+    this.resolveWaiting = undefined;
+    this.rejectWaiting = undefined;
+    if (!resolve) return; // settled already, by an abort
+    if (this.finished) return resolve(finishedResult);
+    if (result.done) {
+      const { held, now, ttftMs } = this.options;
+      held.record.succeeded({ ttftMs, latencyMs: now() - held.startedAt });
+      this.finish(true);
+      return resolve(finishedResult);
+    }
+    resolve(result);
+  };
+  private readonly onUpstreamError = (thrown: unknown) => {
+    const reject = this.rejectWaiting;
+    this.resolveWaiting = undefined;
+    this.rejectWaiting = undefined;
+    if (!reject) return;
+    reject(this.finished ? this.takePendingError(thrown) : this.fail(thrown));
+  };
+  private readonly wait = (
+    resolve: (result: IteratorResult<ChatCompletionChunk>) => void,
+    reject: (error: unknown) => void,
+  ) => {
+    this.resolveWaiting = resolve;
+    this.rejectWaiting = reject;
+  };
+
+  constructor(private readonly options: RoutedChunksOptions) {
+    this.first = options.first;
+    const { signal } = options.scope;
+    signal.addEventListener("abort", this.onRequestAbort, { once: true });
+    if (signal.aborted) this.onRequestAbort();
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (this.pendingError) return Promise.reject(this.takePendingError(undefined));
+    if (this.finished) return Promise.resolve(finishedResult);
+    const first = this.first;
+    if (first) {
+      this.first = undefined;
+      return Promise.resolve({ done: false, value: first });
+    }
+    const result = new Promise<IteratorResult<ChatCompletionChunk>>(this.wait);
+    this.options.upstream.next().then(this.onUpstreamResult, this.onUpstreamError);
+    return result;
+  }
+
+  /** The consumer had enough: the deployment did nothing wrong. */
+  return(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (!this.finished) {
+      this.options.held.record.succeeded({ ttftMs: this.options.ttftMs });
+      this.finish(false);
+    }
+    return Promise.resolve(finishedResult);
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ChatCompletionChunk>> {
+    await this.return();
+    throw error;
+  }
+
+  private takePendingError(fallback: unknown): unknown {
+    const error = this.pendingError ?? fallback;
+    this.pendingError = undefined;
+    return error;
+  }
+
+  private fail(thrown: unknown): ProviderError {
+    const { held, scope, alias, now } = this.options;
+    const error = settleFailure(held.record, thrown, {
+      scope,
+      attempt: held.scope,
+      alias,
+      deployment: held.target.deployment,
+      elapsedMs: now() - held.startedAt,
+      afterFirstByte: true,
+    });
+    this.finish(false, error);
+    return error;
+  }
+
+  /**
+   * Gives the holds back. Cancelling aborts the attempt's signal; a `next()` still waiting on the
+   * upstream then fails at once, with `error` or the cancellation.
+   */
+  private finish(upstreamDone: boolean, error?: ProviderError): void {
+    this.finished = true;
+    const { held, scope, upstream } = this.options;
+    scope.signal.removeEventListener("abort", this.onRequestAbort);
+    held.scope.end(!upstreamDone);
+    held.releaseSlot();
+    scope.end();
+    if (upstreamDone) return;
+    upstream.return?.().catch(() => {});
+    const reject = this.rejectWaiting;
+    if (reject) {
+      this.resolveWaiting = undefined;
+      this.rejectWaiting = undefined;
+      reject(error ?? held.scope.signal.reason);
+    }
+  }
+}

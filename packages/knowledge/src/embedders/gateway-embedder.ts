@@ -1,0 +1,40 @@
+import type { Gateway } from "@nexus/gateway";
+import { type Embedder, normalize } from "./embedder.ts";
+
+/** How many texts go to the gateway in one embeddings request. */
+const batchSize = 64;
+
+/** Any embedding model the gateway routes (a local GGUF, Ollama, vLLM, OpenAI) by its alias. */
+export function createGatewayEmbedder(gateway: Pick<Gateway, "embed">, model: string): Embedder {
+  async function embedBatch(texts: string[], context: Parameters<Embedder["embedDocuments"]>[1]) {
+    const response = await gateway.embed({ model, input: texts, encoding_format: "float" }, context);
+    const vectors = new Array<Float32Array>(texts.length);
+    for (const item of response.data) {
+      const values =
+        typeof item.embedding === "string"
+          ? new Float32Array(new Uint8Array(Buffer.from(item.embedding, "base64")).buffer)
+          : Float32Array.from(item.embedding);
+      vectors[item.index] = normalize(values);
+    }
+    if (vectors.some((vector) => vector === undefined)) {
+      throw new Error(
+        `the embedding model '${model}' returned ${response.data.length} vectors for ${texts.length} texts`,
+      );
+    }
+    return { vectors, tokens: response.usage?.total_tokens ?? 0 };
+  }
+  return {
+    model,
+    embedDocuments: async (texts, context) => {
+      const vectors: Float32Array[] = [];
+      let tokens = 0;
+      for (let start = 0; start < texts.length; start += batchSize) {
+        const batch = await embedBatch(texts.slice(start, start + batchSize), context);
+        vectors.push(...batch.vectors);
+        tokens += batch.tokens;
+      }
+      return { vectors, tokens };
+    },
+    embedQuery: async (text, context) => (await embedBatch([text], context)).vectors[0] as Float32Array,
+  };
+}

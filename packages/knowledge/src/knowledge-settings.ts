@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+export const chunkingStrategies = ["general", "markdown", "parent-child", "qa"] as const;
+export const searchModes = ["vector", "fulltext", "hybrid"] as const;
+export type SearchMode = (typeof searchModes)[number];
+
+/** How a knowledge base splits documents. Sizes are in tokens, estimated as in `estimateTokens`. */
+export const chunkingSettingsSchema = z
+  .object({
+    strategy: z.enum(chunkingStrategies).default("general"),
+    /** Largest chunk (for parent-child: the child). */
+    size: z.number().int().min(20).max(8000).default(400),
+    /** Tokens repeated from the end of one chunk at the start of the next. */
+    overlap: z.number().int().min(0).max(2000).default(40),
+    /** Split points, tried in order (paragraph, line, sentence, word by default). */
+    separators: z.array(z.string().min(1).max(20)).max(20).optional(),
+    /** Parent-child: the size of the parent returned for a hit on one of its children. */
+    parentSize: z.number().int().min(50).max(20000).default(1600),
+    /** QA: the gateway alias that writes question-answer pairs. */
+    qaModel: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+  .refine((value) => value.overlap < value.size, {
+    message: "overlap must be smaller than size",
+    path: ["overlap"],
+  });
+
+export const retrievalSettingsSchema = z
+  .object({
+    mode: z.enum(searchModes).default("hybrid"),
+    topK: z.number().int().min(1).max(200).default(5),
+    /** Hits scoring below this are dropped (the final score: cosine, BM25, normalised RRF or rerank). */
+    scoreThreshold: z.number().min(0).default(0),
+    /** A gateway alias that reranks the fused candidates. */
+    rerankModel: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+
+/** Alert rules of a knowledge base: a JSON POST to `webhookUrl` when a threshold is passed. */
+export const alertSettingsSchema = z
+  .object({
+    webhookUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+    /** Fires when a document took longer than this from change to searchable. */
+    maxLagSeconds: z.number().min(0).optional(),
+    /** Fires when this many documents of the knowledge base are failed. */
+    maxFailures: z.number().int().min(1).optional(),
+    /** Quiet time after an alert before the same rule fires again; default 300. */
+    cooldownSeconds: z.number().min(0).default(300),
+  })
+  .strict();
+
+export const knowledgeSettingsSchema = z
+  .object({
+    chunking: chunkingSettingsSchema.default(chunkingSettingsSchema.parse({})),
+    retrieval: retrievalSettingsSchema.default(retrievalSettingsSchema.parse({})),
+    alerts: alertSettingsSchema.optional(),
+  })
+  .strict();
+
+export type ChunkingSettings = z.infer<typeof chunkingSettingsSchema>;
+export type RetrievalSettings = z.infer<typeof retrievalSettingsSchema>;
+export type KnowledgeSettings = z.infer<typeof knowledgeSettingsSchema>;
+export type AlertSettings = z.infer<typeof alertSettingsSchema>;
+
+/**
+ * Tokens of a text, estimated: about four characters each, as subword tokenizers count English,
+ * but one per Han, kana, Hangul or CJK punctuation character (those tokenizers spend one or more tokens on each;
+ * at four characters a token a "400-token" Chinese chunk was ~1,600 tokens, past the context of
+ * small embedding models, which then embed only its start). An estimate, not the embedding
+ * model's tokenizer: none is installed for remote models; see the issue 7 notes.
+ */
+export function estimateTokens(text: string): number {
+  const wide = text.match(wideCharacters)?.length ?? 0;
+  return Math.ceil((text.length - wide) / 4) + wide;
+}
+const wideCharacters =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/gu;
+const wideCharacter =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
+
+/** One character's share of `estimateTokens`: 1 for Han, kana, Hangul and CJK punctuation, else a quarter. */
+export const characterTokens = (character: string) => (wideCharacter.test(character) ? 1 : 0.25);

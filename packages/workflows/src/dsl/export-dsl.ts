@@ -1,0 +1,39 @@
+import { stringify } from "yaml";
+import type { GraphNode, WorkflowDefinition } from "../graph/graph-types.ts";
+import { newestDslVersion } from "./dsl-version.ts";
+
+/** The workflow as a Dify DSL file (YAML) that Dify and Nexus import. */
+export function exportDsl(definition: WorkflowDefinition): string {
+  const { _workflow, ...features } = definition.features as Record<string, unknown> & {
+    _workflow?: Record<string, unknown>;
+  };
+  const document = {
+    app: {
+      ...definition.app,
+      description: definition.description,
+      mode: definition.mode,
+      name: definition.name,
+    },
+    dependencies: definition.dependencies,
+    kind: "app",
+    version: newestDslVersion,
+    workflow: {
+      ...(_workflow ?? {}),
+      conversation_variables: definition.conversationVariables,
+      environment_variables: definition.environmentVariables,
+      features,
+      graph: {
+        ...definition.graph,
+        // The unsupported mark is Nexus's note, not part of Dify's node data.
+        nodes: definition.graph.nodes.map(withoutMark),
+      },
+    },
+  };
+  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+function withoutMark(node: GraphNode): GraphNode {
+  if (node.data._unsupported === undefined) return node;
+  const { _unsupported, ...data } = node.data;
+  return { ...node, data: data as GraphNode["data"] };
+}

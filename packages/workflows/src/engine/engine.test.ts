@@ -1,0 +1,294 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { importDsl } from "../dsl/import-dsl.ts";
+import { defineNode, type NodeDefinition } from "../nodes/node-definition.ts";
+import { builtinNodes, createNodeRegistry } from "../nodes/registry.ts";
+import { buildDefinition, chainDefinition, dslOf } from "../testing/graph-builder.ts";
+import type { EngineEvent } from "./engine-events.ts";
+import { type RunWorkflowOptions, runWorkflow } from "./run-workflow.ts";
+
+const attempts = new Map<string, number>();
+/** Test-only node types: wait a while, or fail the first N tries. */
+const testNodes: NodeDefinition[] = [
+  defineNode({
+    type: "test-wait",
+    run: async ({ node, signal }) => {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, Number(node.data.ms));
+        signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(new Error("aborted"));
+        });
+      });
+      return { outputs: { waited: node.data.ms, at: Date.now() } };
+    },
+  }),
+  defineNode({
+    type: "test-flaky",
+    run: async ({ node }) => {
+      const count = (attempts.get(node.id) ?? 0) + 1;
+      attempts.set(node.id, count);
+      if (count <= Number(node.data.failures)) throw new Error(`try ${count} failed`);
+      return { outputs: { tries: count } };
+    },
+  }),
+];
+const registry = createNodeRegistry([...builtinNodes, ...testNodes]);
+
+function run(definition: RunWorkflowOptions["definition"], extra: Partial<RunWorkflowOptions> = {}) {
+  const events: EngineEvent[] = [];
+  return runWorkflow({
+    definition,
+    registry,
+    services: { workspaceId: "ws", apiKeyId: null, mode: definition.mode },
+    inputs: {},
+    system: { workflow_run_id: "run" },
+    onEvent: (event) => events.push(event),
+    ...extra,
+  }).then((outcome) => ({ ...outcome, events }));
+}
+
+describe("workflow engine", () => {
+  beforeEach(() => attempts.clear());
+
+  it("runs ready branches concurrently and joins them", async () => {
+    const definition = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        ["a", { type: "test-wait", ms: 150 }],
+        ["b", { type: "test-wait", ms: 150 }],
+        [
+          "e",
+          {
+            type: "end",
+            outputs: [
+              { variable: "a", value_selector: ["a", "waited"] },
+              { variable: "b", value_selector: ["b", "waited"] },
+            ],
+          },
+        ],
+      ],
+      [
+        ["s", "a"],
+        ["s", "b"],
+        ["a", "e"],
+        ["b", "e"],
+      ],
+    );
+    const started = Date.now();
+    const outcome = await run(definition);
+    expect(outcome).toMatchObject({ status: "succeeded", outputs: { a: 150, b: 150 }, totalSteps: 4 });
+    expect(Date.now() - started).toBeLessThan(280);
+  });
+
+  it("retries a node per its retry_config", async () => {
+    const definition = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        [
+          "f",
+          {
+            type: "test-flaky",
+            failures: 2,
+            retry_config: { enabled: true, max_retries: 2, retry_interval: 10 },
+          },
+        ],
+        ["e", { type: "end", outputs: [{ variable: "tries", value_selector: ["f", "tries"] }] }],
+      ],
+      [
+        ["s", "f"],
+        ["f", "e"],
+      ],
+    );
+    const outcome = await run(definition);
+    expect(outcome.outputs).toEqual({ tries: 3 });
+    const finished = outcome.events.find((event) => event.type === "node_finished" && event.node.id === "f");
+    expect(finished).toMatchObject({ status: "succeeded", retries: 2 });
+  });
+
+  it("default-value and fail-branch error strategies", async () => {
+    const defaults = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        [
+          "f",
+          {
+            type: "test-flaky",
+            failures: 99,
+            error_strategy: "default-value",
+            default_value: [{ key: "tries", type: "number", value: -1 }],
+          },
+        ],
+        [
+          "e",
+          {
+            type: "end",
+            outputs: [
+              { variable: "tries", value_selector: ["f", "tries"] },
+              { variable: "why", value_selector: ["f", "error_message"] },
+            ],
+          },
+        ],
+      ],
+      [
+        ["s", "f"],
+        ["f", "e"],
+      ],
+    );
+    const outcome = await run(defaults);
+    expect(outcome).toMatchObject({
+      status: "partial-succeeded",
+      exceptionsCount: 1,
+      outputs: { tries: -1, why: "try 1 failed" },
+    });
+
+    const branch = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        ["g", { type: "test-flaky", failures: 99, error_strategy: "fail-branch" }],
+        ["ok", { type: "end", outputs: [{ variable: "path", value_selector: ["g", "tries"] }] }],
+        ["bad", { type: "end", outputs: [{ variable: "error", value_selector: ["g", "error_message"] }] }],
+      ],
+      [
+        ["s", "g"],
+        ["g", "ok"],
+        ["g", "bad", "fail-branch"],
+      ],
+    );
+    const failed = await run(branch);
+    expect(failed.outputs).toEqual({ error: "try 1 failed" });
+    expect(failed.events.some((event) => event.type === "node_started" && event.node.id === "ok")).toBe(
+      false,
+    );
+  });
+
+  it("fails a run naming the node, and stops at the step limit, node timeout, run timeout and cancel", async () => {
+    const failing = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        ["f", { type: "test-flaky", title: "Flaky", failures: 99 }],
+      ],
+      [["s", "f"]],
+    );
+    expect((await run(failing)).error).toBe("Node 'Flaky' (f) failed: try 1 failed");
+
+    const endless = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        [
+          "loop",
+          { type: "loop", loop_count: 1000, break_conditions: [], loop_variables: [], start_node_id: "ls" },
+        ],
+        ["ls", { type: "loop-start", isInLoop: true, loop_id: "loop" }],
+        ["step", { type: "variable-aggregator", isInLoop: true, loop_id: "loop", variables: [] }],
+      ],
+      [
+        ["s", "loop"],
+        ["ls", "step"],
+      ],
+    );
+    const limited = await run(endless);
+    expect(limited.status).toBe("failed");
+    expect(limited.error).toMatch(/reached its limit of 500 steps/);
+
+    const slow = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        ["w", { type: "test-wait", title: "Wait", ms: 5000 }],
+      ],
+      [["s", "w"]],
+    );
+    const timedOut = await run(slow, { limits: { nodeTimeoutMs: 50 } });
+    expect(timedOut.error).toMatch(/Node 'Wait' \(w\) timed out after 0 s|timed out/);
+    const tooLong = await run(slow, { limits: { maxDurationMs: 50 } });
+    expect(tooLong.error).toMatch(/exceeded its limit/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("The run was stopped")), 30);
+    const stopped = await run(slow, { signal: controller.signal });
+    expect(stopped.status).toBe("stopped");
+  });
+
+  it("deeply nested iterations stop at the step limit, naming the node", async () => {
+    const level = (id: string, parent?: string) => ({
+      type: "iteration",
+      iterator_selector: ["s", "items"],
+      output_selector: [`${id}-leaf`, "output"],
+      start_node_id: `${id}-start`,
+      ...(parent ? { isInIteration: true, iteration_id: parent } : {}),
+    });
+    const definition = buildDefinition(
+      [
+        ["s", { type: "start", variables: [{ variable: "items", type: "json" }] }],
+        ["i1", level("i1")],
+        ["i1-start", { type: "iteration-start", isInIteration: true, iteration_id: "i1" }],
+        ["i2", level("i2", "i1")],
+        ["i2-start", { type: "iteration-start", isInIteration: true, iteration_id: "i2" }],
+        ["i3", level("i3", "i2")],
+        ["i3-start", { type: "iteration-start", isInIteration: true, iteration_id: "i3" }],
+        [
+          "i3-leaf",
+          {
+            type: "variable-aggregator",
+            isInIteration: true,
+            iteration_id: "i3",
+            variables: [["i3", "item"]],
+          },
+        ],
+      ],
+      [
+        ["s", "i1"],
+        ["i1-start", "i2"],
+        ["i2-start", "i3"],
+        ["i3-start", "i3-leaf"],
+      ],
+    );
+    const outcome = await run(definition, {
+      inputs: { items: Array.from({ length: 10 }, (_value, index) => index) },
+    });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toMatch(/reached its limit of 500 steps at node/);
+  });
+
+  it("a code node that loops forever is stopped by the sandbox with a clear error", async () => {
+    const definition = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        [
+          "c",
+          {
+            type: "code",
+            title: "Forever",
+            code_language: "javascript",
+            code: "function main() { while (true) {} }",
+            variables: [],
+            outputs: {},
+          },
+        ],
+      ],
+      [["s", "c"]],
+    );
+    const outcome = await run(definition, { limits: { nodeTimeoutMs: 500 } });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toMatch(/^Node 'Forever' \(c\) (failed: .*)?(time|limit)/i);
+  });
+
+  it("imports a 500-node graph in under a second and spends well under 0.2 ms per node", async () => {
+    const text = dslOf(chainDefinition(500));
+    importDsl(text, registry); // warm, as a running server is
+    const started = performance.now();
+    const { definition: imported } = importDsl(text, registry);
+    const importMs = performance.now() - started;
+    console.log(`import of a 500-node graph: ${importMs.toFixed(0)} ms`);
+    expect(importMs).toBeLessThan(1000);
+    const options = { limits: { maxSteps: 1000 }, system: { workflow_run_id: "r", query: "q" } } as const;
+    await run(imported, options);
+    const rounds = 20;
+    const begin = performance.now();
+    for (let index = 0; index < rounds; index++) {
+      const outcome = await run(imported, options);
+      expect(outcome.outputs).toEqual({ out: "q" });
+    }
+    const perNode = (performance.now() - begin) / rounds / 502;
+    console.log(`engine overhead: ${(perNode * 1000).toFixed(1)} µs per node (500-node chain)`);
+    expect(perNode).toBeLessThan(0.2);
+  });
+});

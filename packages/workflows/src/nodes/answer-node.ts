@@ -1,0 +1,13 @@
+import { renderTemplate } from "../engine/template-selectors.ts";
+import { defineNode } from "./node-definition.ts";
+
+/**
+ * A chat reply: its template rendered. The text reaches the client through the response
+ * coordinator (streamed as its variables arrive); the node's output is the whole text.
+ */
+export const answerNode = defineNode({
+  type: "answer",
+  run: async ({ node, pool }) => ({
+    outputs: { answer: renderTemplate(String(node.data.answer ?? ""), pool) },
+  }),
+});

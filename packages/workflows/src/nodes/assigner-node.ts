@@ -1,0 +1,88 @@
+import type { VariablePool } from "../engine/variable-pool.ts";
+import { defineNode, selectorOf } from "./node-definition.ts";
+
+interface AssignItem {
+  variable_selector?: string[];
+  input_type?: "constant" | "variable";
+  operation: string;
+  value?: unknown;
+}
+
+function applyOperation(current: unknown, operation: string, value: unknown): unknown {
+  switch (operation) {
+    case "over-write":
+    case "set":
+      return value;
+    case "clear":
+      return Array.isArray(current)
+        ? []
+        : typeof current === "number"
+          ? 0
+          : typeof current === "object" && current !== null
+            ? {}
+            : "";
+    case "append":
+      return [...(Array.isArray(current) ? current : []), value];
+    case "extend":
+      return [...(Array.isArray(current) ? current : []), ...(Array.isArray(value) ? value : [value])];
+    case "remove-first":
+      return Array.isArray(current) ? current.slice(1) : current;
+    case "remove-last":
+      return Array.isArray(current) ? current.slice(0, -1) : current;
+    case "+=":
+      return Number(current ?? 0) + Number(value);
+    case "-=":
+      return Number(current ?? 0) - Number(value);
+    case "*=":
+      return Number(current ?? 0) * Number(value);
+    case "/=":
+      if (Number(value) === 0) throw new Error("Division by zero");
+      return Number(current ?? 0) / Number(value);
+    default:
+      throw new Error(`Unknown assigner operation '${operation}'`);
+  }
+}
+
+function assign(pool: VariablePool, item: AssignItem, written: Record<string, unknown>): void {
+  const target = selectorOf(item.variable_selector);
+  if (!target) throw new Error("An assignment has no variable to write");
+  const value =
+    item.input_type === "variable"
+      ? (() => {
+          const source = selectorOf(item.value);
+          return source ? pool.get(source) : undefined;
+        })()
+      : item.value;
+  const next = applyOperation(pool.get(target), item.operation, value);
+  pool.set(target, next);
+  written[target.join(".")] = next;
+}
+
+/**
+ * Writes conversation or loop variables. Version 2 lists `items` (over-write, set, clear,
+ * append, extend, remove-first/last, += -= *= /=); version 1 has one
+ * `assigned_variable_selector` with `write_mode` over-write, append or clear.
+ */
+export const assignerNode = defineNode({
+  type: "assigner",
+  run: async ({ node, pool }) => {
+    const data = node.data;
+    const written: Record<string, unknown> = {};
+    if (Array.isArray(data.items)) {
+      for (const item of data.items as AssignItem[]) assign(pool, item, written);
+    } else {
+      const mode = String(data.write_mode ?? "over-write");
+      assign(
+        pool,
+        {
+          variable_selector: data.assigned_variable_selector as string[],
+          input_type: "variable",
+          operation: mode,
+          value: data.input_variable_selector,
+        },
+        written,
+      );
+    }
+    return { outputs: {}, inputs: written };
+  },
+});
