@@ -201,7 +201,16 @@ describe("the widget on a foreign page", () => {
   });
 
   it("resumes a reply still being written after a reload", async () => {
-    const { page, problems } = await openPage(site.page("/resume", hostilePage(scriptTag(""))));
+    // Its own agent on `test-held`, whose reply stops after a few words until the test lets it go
+    // on: the reply is still being written after the reload however slow the machine is.
+    const agent = await harness.admin("/api/agents", { name: "Held", model: "double/test-held" });
+    const created = await harness.admin("/api/widget/tokens", {
+      agentId: ((await agent.json()) as { id: string }).id,
+      allowedOrigins: [site.origin],
+    });
+    const heldToken = ((await created.json()) as { token: string }).token;
+    const tag = `<script src="${harness.nexus.url}/widget.js" data-token="${heldToken}" async></script>`;
+    const { page, problems } = await openPage(site.page("/resume", hostilePage(tag)));
     const view = widget(page);
     await view.bubble.click();
     const question = Array.from({ length: 30 }, (_, index) => `part${index}`).join(" ");
@@ -214,7 +223,9 @@ describe("the widget on a foreign page", () => {
     const resumed = widget(page);
     await resumed.bubble.click();
     await resumed.stop.waitFor({ state: "visible" });
-    const answer = resumed.root.locator('.message.assistant[data-status="complete"]').nth(1);
+    expect(await resumed.lastAssistant.getAttribute("data-status")).not.toBe("complete");
+    expect(harness.upstream.releaseHeld()).toBe(1);
+    const answer = resumed.root.locator('.message.assistant[data-status="complete"]').last();
     await answer.waitFor({ timeout: 15_000 });
     expect(await answer.textContent()).toBe(`You said: ${question}`);
     expect(problems).toEqual([]);

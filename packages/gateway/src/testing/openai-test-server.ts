@@ -43,6 +43,11 @@ export interface TestModelBehavior {
   dieAfterChunks?: number;
   /** Milliseconds between stream chunks. */
   chunkIntervalMs?: number;
+  /**
+   * Streams this many chunks, then holds until `releaseHeld()`: a reply that is certainly still
+   * being written however slow the machine is.
+   */
+  holdAfterChunks?: number;
 }
 
 export interface RecordedRequest {
@@ -67,6 +72,8 @@ export interface OpenAITestServer {
   requests: RecordedRequest[];
   /** The chat requests received (bodies), newest last. */
   chatRequests(): Array<Record<string, unknown>>;
+  /** Lets every stream held by `holdAfterChunks` go on; returns how many were held. */
+  releaseHeld(): number;
   /** vLLM's extras (LoRA adapters, `/metrics` gauges); absent when started with `vllm: false`. */
   vllm?: VllmTestState;
   close(): Promise<void>;
@@ -93,6 +100,7 @@ export const defaultTestModels: Record<string, TestModelBehavior> = {
   "test-slow": { delayMs: 400 },
   "test-dies-midway": { dieAfterChunks: 2 },
   "test-dribble": { chunkIntervalMs: 50 },
+  "test-held": { holdAfterChunks: 3 },
 };
 
 const created = 1_700_000_000;
@@ -106,6 +114,8 @@ export async function startOpenAITestServer(
   const prefixCache = createPromptPrefixCache();
   const vllm = options.vllm === false ? undefined : createVllmTestState(options.vllm);
   const baseModel = Object.keys(models)[0] ?? "test-chat";
+  const held = new Set<() => void>();
+  const hold = () => new Promise<void>((resolve) => held.add(resolve));
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -194,7 +204,9 @@ export async function startOpenAITestServer(
     if (isRerank) return sendJson(response, 200, rerankAnswer(body, model, id));
     const reply = replyTo(body);
     const cachedTokens = prefixCache.cachedTokens(body.messages);
-    if (body.stream === true) return stream(response, id, model, body, reply, behavior, cachedTokens);
+    if (body.stream === true) {
+      return stream(response, id, model, body, reply, behavior, hold, cachedTokens);
+    }
     return sendJson(response, 200, {
       id,
       object: "chat.completion",
@@ -226,8 +238,15 @@ export async function startOpenAITestServer(
       requests
         .filter((request) => request.path === "/v1/chat/completions")
         .map((request) => request.body as Record<string, unknown>),
+    releaseHeld() {
+      const count = held.size;
+      for (const release of held) release();
+      held.clear();
+      return count;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const release of held) release();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -290,6 +309,7 @@ async function stream(
   body: Record<string, unknown>,
   reply: Reply,
   behavior: TestModelBehavior,
+  hold: () => Promise<void>,
   cachedTokens?: number,
 ): Promise<void> {
   const includeUsage =
@@ -319,6 +339,7 @@ async function stream(
       return;
     }
     if (behavior.chunkIntervalMs) await sleep(behavior.chunkIntervalMs);
+    if (sent === behavior.holdAfterChunks) await hold();
     if (response.destroyed) return;
     response.write(chunk({ content: piece }, null));
     sent++;
