@@ -1,6 +1,8 @@
 import { invalidRequest } from "@nexus/core";
 import { selectorsIn } from "../engine/template-selectors.ts";
 import type { NodeRegistry } from "../nodes/node-definition.ts";
+import { checkListInputs } from "./check-list-inputs.ts";
+import { checkNodeSettings } from "./check-node-settings.ts";
 import { containerOf, containerStartTypes, containerTypes, describeNode, GraphIndex } from "./graph-index.ts";
 import type { GraphNode, ValueSelector, WorkflowDefinition } from "./graph-types.ts";
 
@@ -9,9 +11,10 @@ export const maxGraphNodes = 5000;
 
 /**
  * Rejects (400, naming the node) a graph the engine cannot run safely: duplicate ids, edges to
- * missing nodes, no start node, cycles outside iteration/loop bodies, variables that point at
- * nodes or declared variables that do not exist. Unknown node types are not errors here: import
- * marks them unsupported and they fail when run.
+ * missing nodes, no start node, cycles outside iteration/loop bodies, node settings of the wrong
+ * type (each node type's `dataSchema`), variables that point at nodes or declared variables that
+ * do not exist, list settings pointing at variables declared as something else. Unknown node
+ * types are not errors here: import marks them unsupported and they fail when run.
  */
 export function validateGraph(definition: WorkflowDefinition, registry: NodeRegistry): void {
   const { graph } = definition;
@@ -53,7 +56,9 @@ export function validateGraph(definition: WorkflowDefinition, registry: NodeRegi
   }
   findCycles(index);
   checkContainers(index);
+  checkNodeSettings(graph.nodes, registry);
   checkVariables(definition, index, registry);
+  checkListInputs(definition, index, registry);
 }
 
 /** A cycle between nodes of one level (top level or one container's body) is an error. */

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import { defineNode } from "./node-definition.ts";
 
@@ -7,6 +8,7 @@ import { defineNode } from "./node-definition.ts";
  */
 export const answerNode = defineNode({
   type: "answer",
+  dataSchema: z.looseObject({ answer: z.string().nullish() }),
   run: async ({ node, pool }) => ({
     outputs: { answer: renderTemplate(String(node.data.answer ?? ""), pool) },
   }),

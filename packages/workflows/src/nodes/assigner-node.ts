@@ -1,4 +1,6 @@
+import { z } from "zod";
 import type { VariablePool } from "../engine/variable-pool.ts";
+import { selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface AssignItem {
@@ -65,6 +67,21 @@ function assign(pool: VariablePool, item: AssignItem, written: Record<string, un
  */
 export const assignerNode = defineNode({
   type: "assigner",
+  dataSchema: z.looseObject({
+    items: z
+      .array(
+        z.looseObject({
+          variable_selector: selectorSchema.nullish(),
+          input_type: z.enum(["constant", "variable"]).nullish(),
+          operation: z.string(),
+          value: z.unknown(),
+        }),
+      )
+      .nullish(),
+    assigned_variable_selector: selectorSchema.nullish(),
+    write_mode: z.string().nullish(),
+    input_variable_selector: selectorSchema.nullish(),
+  }),
   run: async ({ node, pool }) => {
     const data = node.data;
     const written: Record<string, unknown> = {};

@@ -69,6 +69,21 @@ const browserNodeDataSchema = z.object({
   session_selector: z.array(z.string()).nullish(),
 });
 
+/**
+ * The types of the settings; values (the action, the step limit) are checked by
+ * `unsupportedReason`, so a node Nexus cannot run still imports, marked.
+ */
+const browserSettingTypesSchema = z.looseObject({
+  action: z.string(),
+  url: z.string().nullish(),
+  instruction: z.string().nullish(),
+  schema: z.union([jsonSchemaObject, z.string()]).nullish(),
+  variables: z.record(z.string(), z.string()).nullish(),
+  max_steps: z.number().nullish(),
+  model: z.string().nullish(),
+  session_selector: z.array(z.string()).nullish(),
+});
+
 /** Why the node's settings cannot run (at import, so a bad action is flagged before any run). */
 function settingsProblem(data: NodeData): string | undefined {
   const parsed = browserNodeDataSchema.safeParse(data);
@@ -111,6 +126,7 @@ const render = (text: string | undefined, pool: VariablePool) =>
 export const browserNode = defineNode({
   type: "nexus-browser",
   sideEffects: true,
+  dataSchema: browserSettingTypesSchema,
   unsupportedReason: settingsProblem,
   run: async ({ node, pool, services, signal }) => {
     const parsed = browserNodeDataSchema.safeParse(node.data);

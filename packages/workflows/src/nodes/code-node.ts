@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { namedVariablesSchema } from "./node-data-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 import { namedVariables } from "./node-variables.ts";
 
@@ -8,6 +10,18 @@ const codeTimeoutMs = 15_000;
 export const codeNode = defineNode({
   type: "code",
   sideEffects: true,
+  dataSchema: z.looseObject({
+    code: z.string().nullish(),
+    code_language: z.string().nullish(),
+    variables: namedVariablesSchema.nullish(),
+    outputs: z.record(z.string(), z.looseObject({ type: z.string().nullish() })).nullish(),
+  }),
+  outputTypes: (data) =>
+    Object.fromEntries(
+      Object.entries((data.outputs as Record<string, { type?: string | null }> | undefined) ?? {}).flatMap(
+        ([name, output]) => (output.type ? [[name, output.type]] : []),
+      ),
+    ),
   unsupportedReason: (data) => {
     const language = data.code_language ?? "python3";
     return language === "python3" || language === "javascript"

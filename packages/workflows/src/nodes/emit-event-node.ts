@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import { defineNode } from "./node-definition.ts";
@@ -28,6 +29,7 @@ function resolve(value: unknown, pool: VariablePool, depth = 0): unknown {
 export const emitEventNode = defineNode({
   type: "emit-event",
   sideEffects: true,
+  dataSchema: z.looseObject({ topic: z.string().nullish() }),
   run: async ({ node, pool, services }) => {
     const topic = renderTemplate(String(node.data.topic ?? ""), pool);
     if (!topicPattern.test(topic))

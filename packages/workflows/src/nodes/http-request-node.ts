@@ -1,8 +1,66 @@
+import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import type { RequestFile } from "../http/http-request-body.ts";
 import { readFileValue } from "./file-value.ts";
+import { selectorSchema } from "./node-data-schemas.ts";
 import { defineNode } from "./node-definition.ts";
+
+const httpMethods = ["get", "post", "put", "patch", "delete", "head", "options"];
+
+/**
+ * The types of the settings the call reads, checked at save. The stricter parse (a URL present,
+ * positive timeouts) happens when the node runs, so a draft Dify exported still imports.
+ */
+const httpRequestDataSchema = z.looseObject({
+  method: z
+    .string()
+    .refine((method) => httpMethods.includes(method.toLowerCase()), {
+      params: { expected: `one of ${httpMethods.join(", ")}` },
+    })
+    .nullish(),
+  url: z.string().nullish(),
+  headers: z.string().nullish(),
+  params: z.string().nullish(),
+  body: z
+    .looseObject({
+      type: z.enum(["none", "json", "form-data", "x-www-form-urlencoded", "raw-text", "binary"]),
+      data: z
+        .union([
+          z.string(),
+          z.array(
+            z.looseObject({
+              key: z.string().nullish(),
+              type: z.enum(["text", "file"]).nullish(),
+              value: z.string().nullish(),
+              file: selectorSchema.nullish(),
+            }),
+          ),
+        ])
+        .nullish(),
+    })
+    .nullish(),
+  authorization: z
+    .looseObject({
+      type: z.enum(["no-auth", "api-key"]),
+      config: z
+        .looseObject({
+          type: z.enum(["basic", "bearer", "custom"]).nullish(),
+          api_key: z.string().nullish(),
+          header: z.string().nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+  timeout: z
+    .looseObject({
+      connect: z.number().nullish(),
+      read: z.number().nullish(),
+      write: z.number().nullish(),
+    })
+    .nullish(),
+  ssl_verify: z.boolean().nullish(),
+});
 
 /**
  * Reads every file variable the body's file items name (form-data file fields, the binary
@@ -36,6 +94,8 @@ async function bodyFiles(
 export const httpRequestNode = defineNode({
   type: "http-request",
   sideEffects: true,
+  dataSchema: httpRequestDataSchema,
+  outputTypes: () => ({ status_code: "number", body: "string", headers: "object" }),
   run: async ({ node, pool, services, signal }) => {
     const { executeHttpRequest, httpRequestNodeDataSchema } = await import("../http/http-request.ts");
     const parsed = httpRequestNodeDataSchema.safeParse(node.data);

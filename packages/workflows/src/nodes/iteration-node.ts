@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { describeNode } from "../graph/graph-index.ts";
+import { numberLike, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 /** Most items one iteration takes; more is almost certainly a wrong selector. */
@@ -14,6 +16,18 @@ const maxItems = 5000;
 export const iterationNode = defineNode({
   type: "iteration",
   container: true,
+  dataSchema: z.looseObject({
+    iterator_selector: selectorSchema.nullish(),
+    output_selector: selectorSchema.nullish(),
+    is_parallel: z.boolean().nullish(),
+    parallel_nums: numberLike.nullish(),
+    error_handle_mode: z.enum(["terminated", "continue-on-error", "remove-abnormal-output"]).nullish(),
+    flatten_output: z.boolean().nullish(),
+  }),
+  listInputs: (data) => {
+    const selector = selectorOf(data.iterator_selector);
+    return selector ? [{ setting: "iterator_selector", selector }] : [];
+  },
   run: async (context) => {
     const { node, pool, signal } = context;
     const data = node.data;

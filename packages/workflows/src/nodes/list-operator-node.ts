@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { VariablePool } from "../engine/variable-pool.ts";
 import { type Condition, evaluateCondition } from "./conditions.ts";
+import { numberLike, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface ListOperatorData {
@@ -16,6 +18,35 @@ interface ListOperatorData {
 /** Filters, sorts, limits or picks one item of a list; outputs `result`, `first_record`, `last_record`. */
 export const listOperatorNode = defineNode({
   type: "list-operator",
+  dataSchema: z.looseObject({
+    variable: selectorSchema.nullish(),
+    filter_by: z
+      .looseObject({
+        enabled: z.boolean().nullish(),
+        conditions: z
+          .array(
+            z.looseObject({ key: z.string().nullish(), comparison_operator: z.string(), value: z.unknown() }),
+          )
+          .nullish(),
+      })
+      .nullish(),
+    order_by: z
+      .looseObject({
+        enabled: z.boolean().nullish(),
+        key: z.string().nullish(),
+        value: z.enum(["asc", "desc"]).nullish(),
+      })
+      .nullish(),
+    limit: z.looseObject({ enabled: z.boolean().nullish(), size: numberLike.nullish() }).nullish(),
+    // Dify's serial is text and may be a `{{#…#}}` reference.
+    extract_by: z
+      .looseObject({ enabled: z.boolean().nullish(), serial: z.union([z.string(), z.number()]).nullish() })
+      .nullish(),
+  }),
+  listInputs: (data) => {
+    const selector = selectorOf(data.variable);
+    return selector ? [{ setting: "variable", selector }] : [];
+  },
   run: async ({ node, pool }) => {
     const data = node.data as unknown as ListOperatorData;
     const selector = selectorOf(data.variable);

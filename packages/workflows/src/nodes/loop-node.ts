@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { describeNode } from "../graph/graph-index.ts";
 import { type Condition, evaluateConditions } from "./conditions.ts";
+import { conditionSchema, logicalOperatorSchema, numberLike } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface LoopVariable {
@@ -39,6 +41,27 @@ function initialValue(variable: LoopVariable, read: (selector: string[]) => unkn
 export const loopNode = defineNode({
   type: "loop",
   container: true,
+  dataSchema: z.looseObject({
+    loop_count: numberLike.nullish(),
+    break_conditions: z.array(conditionSchema).nullish(),
+    logical_operator: logicalOperatorSchema.nullish(),
+    loop_variables: z
+      .array(
+        z.looseObject({
+          label: z.string(),
+          var_type: z.string().nullish(),
+          value_type: z.enum(["constant", "variable"]).nullish(),
+          value: z.unknown(),
+        }),
+      )
+      .nullish(),
+  }),
+  outputTypes: (data) =>
+    Object.fromEntries(
+      ((data.loop_variables as LoopVariable[] | undefined) ?? []).flatMap((variable) =>
+        variable.var_type ? [[variable.label, variable.var_type]] : [],
+      ),
+    ),
   run: async (context) => {
     const { node, pool, signal } = context;
     const data = node.data;

@@ -1,4 +1,5 @@
 import type { Gateway } from "@nexus/gateway";
+import type { z } from "zod";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import type { GraphIndex } from "../graph/graph-index.ts";
 import type { GraphNode, NodeData, ValueSelector, WorkflowMode } from "../graph/graph-types.ts";
@@ -108,6 +109,24 @@ export interface NodeDefinition {
   waitsForPeople?: boolean;
   /** True for iteration and loop, whose children run inside them. */
   container?: boolean;
+  /**
+   * The types of the settings in `data` this node reads, checked when a graph is imported or
+   * saved (a 400 naming the node and the setting). Lenient: unknown keys pass (Dify DSLs carry
+   * many editor fields), optional settings may be null, and only what `run` reads is checked.
+   * Issues may carry `params.expected` ("a number") for the message. Absent: nothing is checked.
+   */
+  dataSchema?: z.ZodType;
+  /**
+   * The declared types of outputs known before the run, by output name, as the node declares
+   * them (a start variable's "text-input", a code output's "array[string]"). Outputs not listed
+   * are unknown and not checked.
+   */
+  outputTypes?(data: NodeData): Record<string, string>;
+  /**
+   * Settings holding a selector whose value must be a list (an iteration's input): checked at
+   * save against the declared type of what they point at.
+   */
+  listInputs?(data: NodeData): Array<{ setting: string; selector: ValueSelector }>;
   run(context: NodeContext): Promise<NodeResult>;
 }
 

@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import { callModel, modelOf, paramsOf } from "./model-call.ts";
+import { memorySchema, modelSettingsSchema, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface Parameter {
@@ -29,6 +31,32 @@ function schemaType(type: string): Record<string, unknown> {
 export const parameterExtractorNode = defineNode({
   type: "parameter-extractor",
   sideEffects: true,
+  dataSchema: z.looseObject({
+    model: modelSettingsSchema.nullish(),
+    query: selectorSchema.nullish(),
+    parameters: z
+      .array(
+        z.looseObject({
+          name: z.string(),
+          type: z.string(),
+          description: z.string().nullish(),
+          required: z.boolean().nullish(),
+        }),
+      )
+      .nullish(),
+    instruction: z.string().nullish(),
+    memory: memorySchema.nullish(),
+  }),
+  outputTypes: (data) => ({
+    ...Object.fromEntries(
+      ((data.parameters as Parameter[] | undefined) ?? []).map((parameter) => [
+        parameter.name,
+        parameter.type,
+      ]),
+    ),
+    __is_success: "number",
+    __reason: "string",
+  }),
   run: async (context) => {
     const { node, pool } = context;
     const data = node.data;

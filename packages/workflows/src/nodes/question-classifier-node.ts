@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import { callModel, modelOf, paramsOf } from "./model-call.ts";
+import { memorySchema, modelSettingsSchema, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface ClassItem {
@@ -15,6 +17,14 @@ export const questionClassifierNode = defineNode({
   type: "question-classifier",
   sideEffects: true,
   branches: true,
+  dataSchema: z.looseObject({
+    model: modelSettingsSchema.nullish(),
+    query_variable_selector: selectorSchema.nullish(),
+    classes: z.array(z.looseObject({ id: z.string(), name: z.string() })).nullish(),
+    instruction: z.string().nullish(),
+    memory: memorySchema.nullish(),
+  }),
+  outputTypes: () => ({ class_name: "string", class_id: "string" }),
   run: async (context) => {
     const { node, pool } = context;
     const data = node.data;

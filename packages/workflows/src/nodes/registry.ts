@@ -61,6 +61,9 @@ export function createNodeRegistry(definitions: NodeDefinition[] = builtinNodes)
     unsupportedReason: (data: NodeData) => {
       const definition = byType.get(data.type);
       if (!definition) return `node type '${data.type}' is not supported by Nexus`;
+      // Settings of the wrong types are not "unsupported" but invalid: the graph check rejects
+      // them, and unsupportedReason may rely on its types.
+      if (definition.dataSchema && !definition.dataSchema.safeParse(data).success) return undefined;
       return definition.unsupportedReason?.(data);
     },
   };

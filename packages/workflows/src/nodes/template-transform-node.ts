@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { namedVariablesSchema } from "./node-data-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 import { namedVariables } from "./node-variables.ts";
 
@@ -13,6 +15,8 @@ export async function jinjaRenderer(): Promise<RenderJinja> {
 /** Renders a Jinja2 template over its variables; output `output`. */
 export const templateTransformNode = defineNode({
   type: "template-transform",
+  dataSchema: z.looseObject({ template: z.string().nullish(), variables: namedVariablesSchema.nullish() }),
+  outputTypes: () => ({ output: "string" }),
   run: async ({ node, pool }) => {
     const variables = namedVariables(node.data.variables, pool);
     const render = renderJinja ?? (await jinjaRenderer());

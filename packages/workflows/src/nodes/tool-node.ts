@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import { coerceArguments } from "../mcp/coerce-arguments.ts";
@@ -65,6 +66,15 @@ async function runMcpTool(context: NodeContext, reference: McpToolReference): Pr
 export const toolNode = defineNode({
   type: "tool",
   sideEffects: true,
+  dataSchema: z.looseObject({
+    provider_id: z.string().nullish(),
+    provider_name: z.string().nullish(),
+    provider_type: z.string().nullish(),
+    tool_name: z.string().nullish(),
+    mcp_server_url: z.string().nullish(),
+    tool_parameters: z.record(z.string(), z.unknown()).nullish(),
+    tool_configurations: z.record(z.string(), z.unknown()).nullish(),
+  }),
   unsupportedReason: (data) => {
     const mcp = mcpReferenceOf(data);
     if (mcp) {
