@@ -2,6 +2,7 @@ import type { ResponseCache } from "./cache/response-cache.ts";
 import type { GatewayCallRecord } from "./call-meter.ts";
 import { CallMeter, tokensOf } from "./call-meter.ts";
 import { streamChat } from "./gateway-stream.ts";
+import { tokenizeThroughAlias } from "./gateway-tokenize.ts";
 import { estimatePromptTokens } from "./limits/token-estimate.ts";
 import type {
   ChatCompletion,
@@ -12,6 +13,7 @@ import type {
   ModelInfo,
 } from "./protocol/openai-chat.ts";
 import type { RerankRequest, RerankResponse } from "./protocol/rerank.ts";
+import type { TokenizeRequest, TokenizeResponse } from "./protocol/tokenize.ts";
 import { ProviderCatalog } from "./provider-catalog.ts";
 import type { ModelProvider } from "./providers/model-provider.ts";
 import { ProviderError } from "./providers/provider-error.ts";
@@ -63,6 +65,8 @@ export interface Gateway {
   embed(request: EmbeddingRequest, context: RequestContext): Promise<EmbeddingResponse>;
   /** Documents ordered by relevance to a query (Cohere/Jina/vLLM shape). */
   rerank(request: RerankRequest, context: RequestContext): Promise<RerankResponse>;
+  /** Tokens of each text in the model's own tokenizer; `exact: false` when estimated (see gateway-tokenize.ts). */
+  tokenize(request: TokenizeRequest, context: RequestContext): Promise<TokenizeResponse>;
   /** Health of the deployments behind a workspace's aliases. */
   health(workspaceId: string): Promise<DeploymentHealth[]>;
   /** Instance-wide providers (config, local, discovered servers); add and remove while running. */
@@ -205,6 +209,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         call: (alias, routes) => routes.router.rerank(alias, request, context),
         promptTokens: (answer) => answer.usage?.total_tokens ?? 0,
       }),
+
+    tokenize: (request, context) => tokenizeThroughAlias(routing, request, context),
 
     async health(workspaceId) {
       const routes = await routing.get(workspaceId);

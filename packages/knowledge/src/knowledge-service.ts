@@ -16,6 +16,7 @@ import type { EmbedContext, Embedder } from "./embedders/embedder.ts";
 import { createGatewayEmbedder } from "./embedders/gateway-embedder.ts";
 import type { ChunkIndex } from "./index/chunk-index.ts";
 import { createChunkIndex } from "./index/create-chunk-index.ts";
+import { countEditedChunk } from "./ingestion/fit-chunks.ts";
 import { ingestionQueue, startIngestionWorker } from "./ingestion/ingestion-worker.ts";
 import { contentHash } from "./ingestion/process-document.ts";
 import { createWatchSupervisor } from "./ingestion/watch-supervisor.ts";
@@ -48,7 +49,7 @@ export interface KnowledgeServiceOptions {
   store: Pick<Store, "db" | "dialect">;
   queue: Queue;
   events: EventBus;
-  gateway?: Pick<Gateway, "embed" | "rerank" | "generate">;
+  gateway?: Pick<Gateway, "embed" | "rerank" | "generate" | "tokenize">;
   logger?: Logger;
   metrics?: KnowledgeMetrics;
   /** Largest original file accepted; default 50 MiB. */
@@ -88,7 +89,10 @@ export interface KnowledgeService {
   /** Deletes the document that came from a source (a watched file that was removed); false when there is none. */
   deleteDocumentBySource(workspaceId: string, knowledgeBase: string, sourceUri: string): Promise<boolean>;
   deleteKnowledgeBase(workspaceId: string, knowledgeBase: string): Promise<void>;
-  /** Replaces a chunk's text and re-embeds that chunk only. */
+  /**
+   * Replaces a chunk's text and re-embeds that chunk only. A text over the knowledge base's chunk
+   * size in the embedding model's tokens is refused (400), as ingestion would have split it.
+   */
   updateChunk(
     workspaceId: string,
     chunkId: string,
@@ -110,6 +114,12 @@ export interface KnowledgeService {
 }
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+/** A chunk's metadata less its previous token count (an edit counts again). */
+function withoutCounts(metadata: Record<string, unknown>): Record<string, unknown> {
+  const { tokens: _tokens, tokensEstimated: _estimated, ...rest } = metadata;
+  return rest;
+}
 
 export async function createKnowledgeService(options: KnowledgeServiceOptions): Promise<KnowledgeService> {
   const db: Kysely<Database> = options.store.db;
@@ -315,11 +325,14 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
         .executeTakeFirst();
       if (!chunk) throw notFound("chunk", chunkId);
       const base = await getKnowledgeBase(db, workspaceId, chunk.knowledge_base_id);
-      const { vectors, tokens } = await embedderFor(base).embedDocuments([text], {
+      const embedder = embedderFor(base);
+      const embedContext = {
         workspaceId,
         apiKeyId: context.apiKeyId ?? null,
         signal: context.signal ?? AbortSignal.timeout(60_000),
-      });
+      };
+      const counted = await countEditedChunk(embedder, text, base.settings.chunking, embedContext);
+      const { vectors, tokens } = await embedder.embedDocuments([text], embedContext);
       await db.transaction().execute(async (transaction) => {
         await index.remove(transaction, base.id, [Number(chunk.key)]);
         await index.insert(transaction, [
@@ -333,7 +346,7 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
             contentHash: contentHash(text),
             parentContent: chunk.parent_content,
             page: chunk.page,
-            metadata: JSON.parse(chunk.metadata) as Record<string, unknown>,
+            metadata: { ...withoutCounts(JSON.parse(chunk.metadata)), ...counted },
             embedding: vectors[0] ?? null,
           },
         ]);

@@ -4,7 +4,11 @@ export const chunkingStrategies = ["general", "markdown", "parent-child", "qa"] 
 export const searchModes = ["vector", "fulltext", "hybrid"] as const;
 export type SearchMode = (typeof searchModes)[number];
 
-/** How a knowledge base splits documents. Sizes are in tokens, estimated as in `estimateTokens`. */
+/**
+ * How a knowledge base splits documents. Sizes are in tokens of the embedding model: chunkers cut
+ * by `estimateTokens`, then ingestion counts with the model's tokenizer and re-splits any chunk
+ * over `size` (or over the model's input limit), so none is over in real tokens.
+ */
 export const chunkingSettingsSchema = z
   .object({
     strategy: z.enum(chunkingStrategies).default("general"),
@@ -64,10 +68,12 @@ export type AlertSettings = z.infer<typeof alertSettingsSchema>;
 
 /**
  * Tokens of a text, estimated: about four characters each, as subword tokenizers count English,
- * but one per Han, kana, Hangul or CJK punctuation character (those tokenizers spend one or more tokens on each;
- * at four characters a token a "400-token" Chinese chunk was ~1,600 tokens, past the context of
- * small embedding models, which then embed only its start). An estimate, not the embedding
- * model's tokenizer: none is installed for remote models; see the issue 7 notes.
+ * but one per Han, kana, Hangul or CJK punctuation character (those tokenizers spend one or more
+ * tokens on each). What the chunkers cut by; ingestion then counts each chunk with the embedding
+ * model's tokenizer and re-splits what is over (ingestion/fit-chunks.ts), so this is the final
+ * count only where no tokenizer is reachable (the built-in embedder, an upstream without one).
+ * The same rule as the gateway's `estimateTextTokens`, kept here so that importing knowledge
+ * settings does not load the gateway (the local `nexus kb` commands run without it).
  */
 export function estimateTokens(text: string): number {
   const wide = text.match(wideCharacters)?.length ?? 0;

@@ -149,6 +149,23 @@ export class LocalModelPool {
     }
   }
 
+  /**
+   * Runs `task` with the file's model loaded (tokenizing needs no context or sequence) and the
+   * context size its embedding context has, or will have.
+   */
+  async withModel<T>(
+    file: GgufFile,
+    signal: AbortSignal,
+    task: (model: LlamaModel, embeddingContextSize: number) => T | Promise<T>,
+  ): Promise<T> {
+    const entry = await this.pin(file, signal);
+    try {
+      return await task(entry.model, this.contextSizeFor(entry.model));
+    } finally {
+      this.unpin(entry);
+    }
+  }
+
   /** Disposes every context, model and the llama; waiting requests are rejected. */
   async close(): Promise<void> {
     this.closed = true;

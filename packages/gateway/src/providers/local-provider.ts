@@ -8,6 +8,7 @@ import type {
   EmbeddingResponse,
 } from "../protocol/openai-chat.ts";
 import type { RerankRequest, RerankResponse } from "../protocol/rerank.ts";
+import type { ProviderTokenCounts, TokenizeRequest } from "../protocol/tokenize.ts";
 import { rerankByEmbeddings } from "../rerank-by-embeddings.ts";
 import {
   type GgufFile,
@@ -20,10 +21,13 @@ import { assertLocalChatSupported, runLocalChat } from "./local-chat.ts";
 import { embedWithContext } from "./local-embeddings.ts";
 import { LocalModelPool } from "./local-model-pool.ts";
 import { streamLocalChat } from "./local-stream.ts";
+import { countLocalTokens } from "./local-tokenize.ts";
 import type { CallOptions, ModelProvider, ProviderModel } from "./model-provider.ts";
 import { modelNotFound, ProviderError } from "./provider-error.ts";
 
 export interface LocalProviderOptions {
+  /** Provider id, the prefix of its models' public names; default `local`. */
+  id?: string;
   /** Directory of `.gguf` files; each file is a model whose id is its name without `.gguf`. */
   modelsDir: string;
   /** Soft cap on the summed file sizes of loaded models. Default: half of system memory. */
@@ -46,6 +50,8 @@ export interface LocalProvider extends ModelProvider {
   doEmbed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
   /** Ranks by cosine similarity of the model's embeddings of the query and each document. */
   doRerank(request: RerankRequest, options: CallOptions): Promise<RerankResponse>;
+  /** The GGUF's own tokenizer (the model is loaded through the pool if it is not yet). */
+  doTokenize(request: TokenizeRequest, options: CallOptions): Promise<ProviderTokenCounts>;
   close(): Promise<void>;
 }
 
@@ -112,7 +118,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   };
 
   return {
-    id: "local",
+    id: options.id ?? "local",
     kind: "local",
 
     async listModels(): Promise<ProviderModel[]> {
@@ -172,6 +178,13 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     async doRerank(request: RerankRequest, callOptions: CallOptions): Promise<RerankResponse> {
       const ranked = await rerankByEmbeddings((texts) => embed(texts, callOptions), request);
       return { ...ranked, model: callOptions.model };
+    },
+
+    async doTokenize(request, callOptions) {
+      const file = await resolveFile(callOptions.model);
+      return pool.withModel(file, callOptions.signal, (model, contextSize) =>
+        countLocalTokens(model, request.input, contextSize),
+      );
     },
 
     loadedModels: () => pool.loadedModelIds(),

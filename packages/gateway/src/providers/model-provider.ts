@@ -6,6 +6,7 @@ import type {
   EmbeddingResponse,
 } from "../protocol/openai-chat.ts";
 import type { RerankRequest, RerankResponse } from "../protocol/rerank.ts";
+import type { ProviderTokenCounts, TokenizeRequest } from "../protocol/tokenize.ts";
 import type { RouteTimeouts } from "../routing/gateway-config.ts";
 
 /** A model an upstream offers, as the provider names it. */
@@ -60,6 +61,13 @@ export interface ModelProvider {
    * ProviderError 400 with code `rerank_not_supported` (the gateway may then rank by embeddings).
    */
   doRerank?(request: RerankRequest, options: CallOptions): Promise<RerankResponse>;
+  /**
+   * Tokens of each input by the model's own tokenizer, counted as the model sees the text alone
+   * (special tokens it adds included); absent when the provider has no tokenizer to ask. A
+   * provider whose upstream turns out to have none throws ProviderError 400 with code
+   * `tokenize_not_supported` (the gateway then estimates).
+   */
+  doTokenize?(request: TokenizeRequest, options: CallOptions): Promise<ProviderTokenCounts>;
   /** Releases connections, loaded models and timers. */
   close?(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type {
 } from "../protocol/openai-chat.ts";
 import { parseJsonKeepingText } from "../protocol/raw-json.ts";
 import { type RerankRequest, type RerankResponse, rerankResponseOf } from "../protocol/rerank.ts";
+import type { ProviderTokenCounts, TokenizeRequest } from "../protocol/tokenize.ts";
 import type { CallOptions, ModelProvider, ProviderModel } from "./model-provider.ts";
 import { ProviderError } from "./provider-error.ts";
 import {
@@ -18,6 +19,7 @@ import {
   upstreamErrorFrom,
 } from "./upstream-call.ts";
 import { UpstreamChunkStream } from "./upstream-chunk-stream.ts";
+import { createVllmTokenizeClient } from "./upstream-tokenize.ts";
 import {
   createUpstreamTransport,
   readBodyText,
@@ -45,6 +47,8 @@ export interface OpenAICompatibleProvider extends ModelProvider {
   readonly kind: "openai-compatible";
   doEmbed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
   doRerank(request: RerankRequest, options: CallOptions): Promise<RerankResponse>;
+  /** vLLM's `/tokenize`; other upstreams answer `tokenize_not_supported` (upstream-tokenize.ts). */
+  doTokenize(request: TokenizeRequest, options: CallOptions): Promise<ProviderTokenCounts>;
   /** Waits for requests in flight, then closes the kept-alive connections. */
   close(): Promise<void>;
 }
@@ -78,8 +82,9 @@ export function createOpenAICompatibleProvider(
     body: string | undefined,
     signal: AbortSignal,
     connectMs: number,
+    fromRoot?: boolean,
   ): Promise<UpstreamResponse> {
-    const response = await transport.request({ path, body, signal, connectMs });
+    const response = await transport.request({ path, body, signal, connectMs, fromRoot });
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     const text = await readBodyText(response.body);
     const retryAfter = response.headers["retry-after"];
@@ -100,6 +105,7 @@ export function createOpenAICompatibleProvider(
     body: unknown,
     signal: AbortSignal | undefined,
     callTimeouts: CallOptions["timeouts"],
+    fromRoot?: boolean,
   ): Promise<T> {
     const timeouts = resolveTimeouts(providerTimeouts, callTimeouts);
     const call = startUpstreamCall(id, signal, timeouts);
@@ -107,7 +113,7 @@ export function createOpenAICompatibleProvider(
     let completed = false;
     try {
       const json = body === undefined ? undefined : JSON.stringify(body);
-      const response = await send(path, json, call.signal, timeouts.connectMs);
+      const response = await send(path, json, call.signal, timeouts.connectMs, fromRoot);
       const text = await response.body.text();
       let result: T;
       try {
@@ -123,6 +129,10 @@ export function createOpenAICompatibleProvider(
       call.end(completed);
     }
   }
+
+  const tokenizer = createVllmTokenizeClient(id);
+  // vLLM serves `/tokenize` at the server root, beside `/v1` rather than under it.
+  const tokenizePath = `${new URL(options.baseURL).pathname.replace(/\/+$/, "").replace(/\/v1$/, "")}/tokenize`;
 
   return {
     id,
@@ -179,6 +189,14 @@ export function createOpenAICompatibleProvider(
       if (!ranked) throw invalidUpstreamAnswer(id, "a rerank result");
       return ranked;
     },
+
+    doTokenize: (request, { model, signal, timeouts }) =>
+      tokenizer.count(
+        request.input,
+        (prompt) =>
+          exchange(tokenizePath, { model, prompt, add_special_tokens: true }, signal, timeouts, true),
+        isMissingEndpoint,
+      ),
 
     close: () => transport.close(),
   };

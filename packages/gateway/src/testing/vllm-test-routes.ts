@@ -5,7 +5,8 @@ import type { ServerResponse } from "node:http";
  * vLLM's extras for the OpenAI test double (openai-test-server.ts), speaking vLLM's wire format:
  * runtime LoRA adapters (`POST /v1/load_lora_adapter`, `POST /v1/unload_lora_adapter`, adapters
  * listed in `/v1/models` with `root` = their path and `parent` = the base model), Prometheus
- * `/metrics` at the server root, and reranking (`/rerank`, `/v1/rerank`, `/v2/rerank`).
+ * `/metrics` at the server root, reranking (`/rerank`, `/v1/rerank`, `/v2/rerank`) and the
+ * tokenizer (`POST /tokenize` at the server root; see `testTokenize` for how it counts).
  */
 export interface VllmTestState {
   /** LoRA adapters loaded at runtime: name → path. A path that does not exist on disk fails to load. */
@@ -18,6 +19,8 @@ export interface VllmTestState {
   kvCacheMetric: "kv_cache_usage_perc" | "gpu_cache_usage_perc";
   /** Off: the LoRA routes answer 404, as vLLM does without VLLM_ALLOW_RUNTIME_LORA_UPDATING. */
   runtimeLoraUpdating: boolean;
+  /** The context length `/tokenize` reports as `max_model_len`. */
+  maxModelLen: number;
 }
 
 export function createVllmTestState(initial: Partial<VllmTestState> = {}): VllmTestState {
@@ -27,6 +30,7 @@ export function createVllmTestState(initial: Partial<VllmTestState> = {}): VllmT
     kvCacheUsage: 0,
     kvCacheMetric: "kv_cache_usage_perc",
     runtimeLoraUpdating: true,
+    maxModelLen: 512,
     ...initial,
   };
 }
@@ -51,7 +55,7 @@ export function isRerankPath(method: string, path: string): boolean {
 }
 
 /**
- * Answers the LoRA and metrics routes; false for any other route. `running` is the number of chat
+ * Answers the LoRA, metrics and tokenizer routes; false for any other route. `running` is the number of chat
  * requests in flight now.
  */
 export function handleVllmAdminRoute(
@@ -61,6 +65,7 @@ export function handleVllmAdminRoute(
   running: () => number,
 ): boolean {
   const { method, path } = request;
+  if (method === "POST" && path === "/tokenize") return tokenizeRoute(state, request.body, response);
   if (method === "GET" && path === "/metrics") {
     response.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
     response.end(metricsText(state, running()));
@@ -146,6 +151,38 @@ export function rerankAnswer(body: Record<string, unknown>, model: string, id: s
     usage: { prompt_tokens: tokens, total_tokens: tokens },
     results: results.slice(0, topN),
   };
+}
+
+/**
+ * The double's tokenizer: one token per run of up to three letters, per digit and per other
+ * non-space character, plus BOS (id 1) unless `add_special_tokens` is false. Denser than
+ * four characters a token on purpose (English ~1.6 tokens per estimated one), so tests can hold
+ * a text the estimate takes for short that the "model" counts as long. Ids are stable hashes.
+ */
+export function testTokenize(text: string, addSpecialTokens = true): number[] {
+  const pieces = text.match(/\p{L}{1,3}|\p{N}|[^\p{L}\p{N}\s]/gu) ?? [];
+  const ids = pieces.map((piece) => {
+    let hash = 7;
+    for (const character of piece) hash = (hash * 31 + (character.codePointAt(0) ?? 0)) % 31_997;
+    return 3 + hash;
+  });
+  return addSpecialTokens ? [1, ...ids] : ids;
+}
+
+/** vLLM's `POST /tokenize` (completion form): `{model, prompt, add_special_tokens}` → `{count, max_model_len, tokens}`. */
+function tokenizeRoute(state: VllmTestState, body: unknown, response: ServerResponse): true {
+  const request = (body ?? {}) as { prompt?: unknown; add_special_tokens?: unknown };
+  if (typeof request.prompt !== "string") {
+    return vllmError(response, 400, "1 validation error: prompt: Field required");
+  }
+  const tokens = testTokenize(request.prompt, request.add_special_tokens !== false);
+  sendJson(response, 200, {
+    count: tokens.length,
+    max_model_len: state.maxModelLen,
+    tokens,
+    token_strs: null,
+  });
+  return true;
 }
 
 /** vLLM's error body (ErrorResponse since 0.10: nested, with the HTTP status as a number code). */

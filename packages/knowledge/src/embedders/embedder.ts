@@ -1,3 +1,5 @@
+import type { TokenizeResponse } from "@nexus/gateway";
+
 /** Who asks for embeddings, passed on to the gateway for routing, limits and usage. */
 export interface EmbedContext {
   workspaceId: string;
@@ -22,7 +24,16 @@ export interface Embedder {
   ): Promise<{ vectors: Float32Array[]; tokens: number }>;
   /** Embeds a query; `idf` lets a lexical embedder weight rare terms (model embedders ignore it). */
   embedQuery(text: string, context: EmbedContext, idf: TermIdf): Promise<Float32Array>;
+  /**
+   * Tokens of each text as the model counts them (its tokenizer, through the gateway) with the
+   * most one text may hold when known; `exact: false` when only estimated (the built-in embedder,
+   * a model whose upstream has no tokenizer).
+   */
+  countTokens(texts: string[], context: EmbedContext): Promise<TokenCounts>;
 }
+
+/** Token counts of texts, in order (the gateway's tokenize answer without the model name). */
+export type TokenCounts = Omit<TokenizeResponse, "model">;
 
 /** Scales a vector to unit length in place (a zero vector stays zero). */
 export function normalize(vector: Float32Array): Float32Array {

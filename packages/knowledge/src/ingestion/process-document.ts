@@ -10,6 +10,7 @@ import type { ChunkIndex, NewChunk } from "../index/chunk-index.ts";
 import { DocumentError } from "../parsers/document-parser.ts";
 import { parseDocument } from "../parsers/parser-registry.ts";
 import { getKnowledgeBase, type KnowledgeBase } from "../store/knowledge-base-store.ts";
+import { fitChunksToModel } from "./fit-chunks.ts";
 import { type DocumentProgressEvent, documentProgressTopic } from "./knowledge-events.ts";
 
 /** A document cut into more chunks than this is refused (a runaway file, not a document). */
@@ -27,6 +28,14 @@ export interface ProcessDependencies {
 }
 
 export const contentHash = (text: string) => createHash("sha256").update(text).digest("hex");
+
+function assertChunkCount(name: string, count: number): void {
+  if (count > maxChunksPerDocument) {
+    throw new DocumentError(
+      `${name} makes ${count} chunks, more than the ${maxChunksPerDocument} allowed per document`,
+    );
+  }
+}
 
 /**
  * Indexes one version of a document: parse, chunk, embed what is new, then in one transaction
@@ -86,6 +95,7 @@ export async function processDocument(
   };
 
   await publish("processing", { percent: 0, chunksDone: 0, chunksTotal: 0 }, null);
+  const embedder = dependencies.embedderFor(base);
   let drafts: ChunkDraft[];
   let parsedText: string;
   try {
@@ -102,11 +112,14 @@ export async function processDocument(
       embedContext: context,
     });
     if (drafts.length === 0) throw new DocumentError(`${document.name} holds no text`);
-    if (drafts.length > maxChunksPerDocument) {
-      throw new DocumentError(
-        `${document.name} makes ${drafts.length} chunks, more than the ${maxChunksPerDocument} allowed per document`,
-      );
-    }
+    assertChunkCount(document.name, drafts.length);
+    // Cut by an estimate above; counted in the embedding model's tokens (and re-cut) here.
+    drafts = await fitChunksToModel(drafts, {
+      embedder,
+      settings: base.settings.chunking,
+      context,
+    });
+    assertChunkCount(document.name, drafts.length);
   } catch (error) {
     if (!(error instanceof DocumentError)) throw error;
     await publish(error.status, { percent: 100, chunksDone: 0, chunksTotal: 0 }, error.message);
@@ -126,7 +139,6 @@ export async function processDocument(
   }
   const toEmbed = [...new Set(hashes.filter((hash) => !reusable.has(hash)))];
   const textByHash = new Map(drafts.map((draft, position) => [hashes[position] as string, draft.content]));
-  const embedder = dependencies.embedderFor(base);
   const fresh = new Map<string, Float32Array>();
   let tokens = 0;
   const total = drafts.length;

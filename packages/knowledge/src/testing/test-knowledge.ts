@@ -30,7 +30,7 @@ export interface TestKnowledge {
 export async function startTestKnowledge(
   kind: "sqlite" | "postgres",
   options: {
-    gateway?: Pick<Gateway, "embed" | "rerank" | "generate">;
+    gateway?: Pick<Gateway, "embed" | "rerank" | "generate" | "tokenize">;
     attempts?: number;
     allowedPrivateHosts?: string[];
   } = {},
