@@ -78,7 +78,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
       method: body === undefined ? "GET" : "POST",
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: call.signal,
+      signal: call.abortSignal(),
     });
     if (!response.ok) throw await anthropicResponseError(id, response);
     return response;

@@ -23,6 +23,7 @@ import { createVllmTokenizeClient } from "./upstream-tokenize.ts";
 import {
   createUpstreamTransport,
   readBodyText,
+  type UpstreamRequest,
   type UpstreamResponse,
   type UpstreamTransport,
 } from "./upstream-transport.ts";
@@ -80,7 +81,7 @@ export function createOpenAICompatibleProvider(
   async function send(
     path: string,
     body: string | undefined,
-    signal: AbortSignal,
+    signal: UpstreamRequest["signal"],
     connectMs: number,
     fromRoot?: boolean,
   ): Promise<UpstreamResponse> {

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { z } from "zod";
 import type { RouteTimeouts } from "../routing/gateway-config.ts";
 import { ProviderError } from "./provider-error.ts";
@@ -39,8 +40,14 @@ export function resolveTimeouts(
 }
 
 export interface UpstreamCall {
-  /** Pass to the HTTP client: aborts on client abort or timeout. */
-  signal: AbortSignal;
+  /**
+   * Pass to the undici transport: aborts on client abort, timeout or `end(false)`. An EventEmitter
+   * (undici takes one) rather than an AbortSignal: a signal costs more than the rest of the call's
+   * bookkeeping, and every upstream request has one.
+   */
+  signal: UpstreamAbort;
+  /** The same as a standard AbortSignal, for fetch; made on first use. */
+  abortSignal(): AbortSignal;
   /** The first byte arrived: stops the first-token timer. */
   firstToken(): void;
   /** Clears timers and listeners; aborts the request unless it completed. */
@@ -49,77 +56,138 @@ export interface UpstreamCall {
   failure(error: unknown, afterFirstByte: boolean): ProviderError;
 }
 
+/** What undici accepts as a request's signal: `aborted`, `reason` and an `abort` event. */
+export class UpstreamAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit("abort");
+  }
+}
+
 export function startUpstreamCall(
   providerId: string,
   clientSignal: AbortSignal | undefined,
   callTimeouts: UpstreamTimeouts,
 ): UpstreamCall {
-  const timeouts = resolveTimeouts(defaultTimeouts, callTimeouts);
-  const controller = new AbortController();
-  let timedOut: "first token" | "total" | undefined;
-  const onClientAbort = () => controller.abort(clientSignal?.reason);
-  if (clientSignal?.aborted) controller.abort(clientSignal.reason);
-  else clientSignal?.addEventListener("abort", onClientAbort, { once: true });
-  const timeout = (which: "first token" | "total", ms: number) =>
-    setTimeout(() => {
-      timedOut = which;
-      controller.abort(new Error(`${which} timeout`));
-    }, ms);
-  const firstTokenTimer = timeout("first token", timeouts.firstTokenMs);
-  const totalTimer = timeout("total", timeouts.totalMs);
-  return {
-    signal: controller.signal,
-    firstToken: () => clearTimeout(firstTokenTimer),
-    end: (completed) => {
-      clearTimeout(firstTokenTimer);
-      clearTimeout(totalTimer);
-      clientSignal?.removeEventListener("abort", onClientAbort);
-      if (!completed) controller.abort();
-    },
-    failure: (error, afterFirstByte) => {
-      if (error instanceof ProviderError) return error;
-      if (timedOut) {
-        const ms = timedOut === "total" ? timeouts.totalMs : timeouts.firstTokenMs;
-        return new ProviderError(`Upstream '${providerId}' exceeded its ${timedOut} timeout (${ms} ms)`, {
-          status: 504,
-          type: "server_error",
-          code: "upstream_timeout",
-          retryable: !afterFirstByte,
-          cause: error,
-        });
-      }
-      if ((error as { code?: unknown } | undefined)?.code === "UND_ERR_CONNECT_TIMEOUT") {
-        // undici's own connect timer (its pools carry the connect timeout).
-        return new ProviderError(
-          `Upstream '${providerId}' exceeded its connect timeout (${timeouts.connectMs} ms)`,
-          { status: 504, type: "server_error", code: "upstream_timeout", retryable: true, cause: error },
-        );
-      }
-      if (clientSignal?.aborted) {
-        return new ProviderError("The client closed the request", {
-          status: 499,
-          type: "client_closed_request",
-          retryable: false,
-          cause: error,
-        });
-      }
-      const detail =
-        error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : "";
-      return new ProviderError(
-        afterFirstByte
-          ? `Upstream '${providerId}' stream broke off: ${detail}`
-          : `Upstream '${providerId}' is unreachable: ${detail}`,
-        {
-          status: 502,
-          type: "server_error",
-          code: afterFirstByte ? "upstream_stream_broken" : "upstream_unreachable",
-          retryable: !afterFirstByte,
-          cause: error,
-        },
-      );
-    },
-  };
+  return new UpstreamCallState(providerId, clientSignal, resolveTimeouts(defaultTimeouts, callTimeouts));
 }
+
+type TimeoutKind = "first token" | "total";
+
+/**
+ * One timer at a time: the first-token deadline, then (if the call is still going) what is left
+ * of the total. A call that ends within the first-token timeout, as nearly all do, arms one timer.
+ */
+class UpstreamCallState implements UpstreamCall {
+  readonly signal = new UpstreamAbort();
+  private standardSignal: AbortController | undefined;
+  private timedOut: TimeoutKind | undefined;
+  private sawFirstToken = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly providerId: string,
+    private readonly clientSignal: AbortSignal | undefined,
+    private readonly timeouts: Required<UpstreamTimeouts>,
+  ) {
+    if (clientSignal?.aborted) this.signal.abort(clientSignal.reason);
+    else clientSignal?.addEventListener("abort", this, { once: true });
+    const { firstTokenMs, totalMs } = timeouts;
+    this.timer =
+      firstTokenMs < totalMs
+        ? setTimeout(timerFired, firstTokenMs, this, "first token")
+        : setTimeout(timerFired, totalMs, this, "total");
+  }
+
+  /** The client's signal aborted. */
+  handleEvent(): void {
+    this.signal.abort(this.clientSignal?.reason);
+  }
+
+  onTimer(kind: TimeoutKind): void {
+    this.timer = undefined;
+    if (kind === "first token" && this.sawFirstToken) {
+      const left = this.timeouts.totalMs - (performance.now() - this.startedAt);
+      this.timer = setTimeout(timerFired, Math.max(0, left), this, "total");
+      return;
+    }
+    this.timedOut = kind;
+    this.signal.abort(new Error(`${kind} timeout`));
+  }
+
+  abortSignal(): AbortSignal {
+    if (!this.standardSignal) {
+      const controller = new AbortController();
+      this.standardSignal = controller;
+      if (this.signal.aborted) controller.abort(this.signal.reason);
+      else this.signal.once("abort", () => controller.abort(this.signal.reason));
+    }
+    return this.standardSignal.signal;
+  }
+
+  firstToken(): void {
+    this.sawFirstToken = true;
+  }
+
+  end(completed: boolean): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.clientSignal?.removeEventListener("abort", this);
+    if (!completed) this.signal.abort(new DOMException("This operation was aborted", "AbortError"));
+  }
+
+  failure(error: unknown, afterFirstByte: boolean): ProviderError {
+    const { providerId, timedOut, timeouts } = this;
+    if (error instanceof ProviderError) return error;
+    if (timedOut) {
+      const ms = timedOut === "total" ? timeouts.totalMs : timeouts.firstTokenMs;
+      return new ProviderError(`Upstream '${providerId}' exceeded its ${timedOut} timeout (${ms} ms)`, {
+        status: 504,
+        type: "server_error",
+        code: "upstream_timeout",
+        retryable: !afterFirstByte,
+        cause: error,
+      });
+    }
+    if ((error as { code?: unknown } | undefined)?.code === "UND_ERR_CONNECT_TIMEOUT") {
+      // undici's own connect timer (its pools carry the connect timeout).
+      return new ProviderError(
+        `Upstream '${providerId}' exceeded its connect timeout (${timeouts.connectMs} ms)`,
+        { status: 504, type: "server_error", code: "upstream_timeout", retryable: true, cause: error },
+      );
+    }
+    if (this.clientSignal?.aborted) {
+      return new ProviderError("The client closed the request", {
+        status: 499,
+        type: "client_closed_request",
+        retryable: false,
+        cause: error,
+      });
+    }
+    const detail =
+      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : "";
+    return new ProviderError(
+      afterFirstByte
+        ? `Upstream '${providerId}' stream broke off: ${detail}`
+        : `Upstream '${providerId}' is unreachable: ${detail}`,
+      {
+        status: 502,
+        type: "server_error",
+        code: afterFirstByte ? "upstream_stream_broken" : "upstream_unreachable",
+        retryable: !afterFirstByte,
+        cause: error,
+      },
+    );
+  }
+}
+
+const timerFired = (call: UpstreamCallState, kind: TimeoutKind) => call.onTimer(kind);
 
 // Upstreams disagree on error bodies: OpenAI and newer vLLM nest under `error`, older vLLM puts
 // the fields at the top level, Ollama sends `{"error":"text"}`, FastAPI servers `{"detail":...}`.

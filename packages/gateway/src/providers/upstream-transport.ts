@@ -1,4 +1,5 @@
 import { type Dispatcher, Pool } from "undici";
+import type { UpstreamAbort } from "./upstream-call.ts";
 
 export interface UpstreamTransportOptions {
   /** Base URL, e.g. `http://127.0.0.1:8000/v1`; request paths are relative to it unless `fromRoot`. */
@@ -17,7 +18,7 @@ export interface UpstreamRequest {
   /** A JSON body makes it a POST; none a GET. */
   body?: string;
   /** Aborting destroys the request's connection at once, before or during the answer. */
-  signal: AbortSignal;
+  signal: AbortSignal | UpstreamAbort;
   /** Milliseconds allowed to establish a connection when none is free. */
   connectMs: number;
 }
