@@ -9,6 +9,7 @@ export * from "./protocol/anthropic-messages.ts";
 export * from "./protocol/anthropic-served-stream.ts";
 export * from "./protocol/anthropic-served-translation.ts";
 export * from "./protocol/anthropic-token-estimate.ts";
+export * from "./protocol/chat-request-fast-check.ts";
 export * from "./protocol/openai-chat.ts";
 export * from "./protocol/raw-json.ts";
 export * from "./protocol/rerank.ts";

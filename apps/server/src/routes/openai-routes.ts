@@ -2,11 +2,12 @@ import {
   anthropicModelListOf,
   chatCompletionRequestSchema,
   embeddingRequestSchema,
+  isPlainChatCompletionRequest,
   rawJsonOf,
   rerankRequestSchema,
 } from "@nexus/gateway";
-import type { FastifyReply } from "fastify";
-import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { FastifyReply, FastifySchemaCompiler } from "fastify";
+import { type FastifyPluginAsyncZod, validatorCompiler } from "fastify-type-provider-zod";
 import type { AppDependencies } from "../dependencies.ts";
 import { principalOf } from "../plugins/authentication.ts";
 import { gatewayRequestContext } from "./gateway-request.ts";
@@ -45,6 +46,7 @@ export function openaiRoutes({ gateway }: Pick<AppDependencies, "gateway">): Fas
           summary: "Chat completion, whole or streamed as server-sent events (OpenAI's format)",
           body: chatCompletionRequestSchema,
         },
+        validatorCompiler: chatBodyValidatorCompiler,
       },
       async (request, reply) => {
         const context = gatewayRequestContext(request, reply);
@@ -86,6 +88,16 @@ export function openaiRoutes({ gateway }: Pick<AppDependencies, "gateway">): Fas
     );
   };
 }
+
+/**
+ * zod's validator for the chat body, behind a hand-written check that passes the common plain
+ * request as it is (zod would only copy it): the same acceptance and error messages, less CPU.
+ */
+const chatBodyValidatorCompiler: FastifySchemaCompiler<unknown> = (route) => {
+  const validate = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+  if (route.httpPart !== "body") return validate;
+  return (body) => (isPlainChatCompletionRequest(body) ? { value: body } : validate(body));
+};
 
 /** An upstream's answer as the JSON text it arrived as (embeddings are large), else serialized. */
 function sendAnswer(reply: FastifyReply, answer: object) {
