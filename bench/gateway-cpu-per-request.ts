@@ -14,6 +14,10 @@
  *   npx tsx bench/gateway-cpu-per-request.ts [--requests 4000] [--concurrency 16] [--rounds 3]
  *     [--mode json|sse] [--only nexus|bare]
  *
+ * `--baseline <dir>` also starts `nexus start` from another checkout of Nexus (e.g. the last commit,
+ * unpacked with its own node_modules/@nexus links), as a third target in the same alternating
+ * rounds: a before/after comparison that the machine's other load cannot tilt.
+ *
  * BENCH_NEXUS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go on Nexus's node command
  * line (Node 20 refuses --cpu-prof in NODE_OPTIONS), for profiling it under exactly this load;
  * BENCH_BARE_NODE_ARGS likewise for the bare proxy.
@@ -52,11 +56,14 @@ const modes = allModes.filter((mode) => (option("--mode") ?? mode) === mode);
 /** `--only nexus` leaves the bare proxy out (profiling). */
 const only = option("--only");
 
+/** `--baseline <dir>`: another checkout of Nexus measured beside this one. */
+const baseline = option("--baseline");
+
 /** `nexus start` as bench-processes' startNexusServer does it, with extra node arguments. */
-async function startNexus(env: Record<string, string>, nodeArgs: string[]) {
+async function startNexus(env: Record<string, string>, nodeArgs: string[], checkout = root) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "nexus-bench-cpu-"));
   tempDirs.push(dataDir);
-  const cli = path.join(root, "apps/cli/bin/nexus.js");
+  const cli = path.join(checkout, "apps/cli/bin/nexus.js");
   const nexusEnv = {
     NEXUS_DATA_DIR: dataDir,
     NEXUS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
@@ -170,7 +177,7 @@ async function drive(target: Target, mode: Mode, count: number, minBytes: number
   }
 }
 
-const results: Array<{ mode: Mode; target: string; gateway: number; stub: number }> = [];
+const results: Array<{ mode: Mode; target: string; gateway: number; stub: number; rounds: number[] }> = [];
 try {
   console.error(machineLine());
   const stub = await startStub();
@@ -188,6 +195,13 @@ try {
     { NEXUS_OPENAI_UPSTREAMS: JSON.stringify([{ id: "stub", baseURL: stub.baseURL }]) },
     (process.env.BENCH_NEXUS_NODE_ARGS ?? "").split(" ").filter(Boolean),
   );
+  const baselineNexus = baseline
+    ? await startNexus(
+        { NEXUS_OPENAI_UPSTREAMS: JSON.stringify([{ id: "stub", baseURL: stub.baseURL }]) },
+        [],
+        path.resolve(baseline),
+      )
+    : undefined;
   const json = { "content-type": "application/json" };
   const allTargets: Target[] = [
     {
@@ -204,6 +218,17 @@ try {
       model: "stub/stub-model",
       pid: nexus.child.pid ?? 0,
     },
+    ...(baselineNexus
+      ? [
+          {
+            name: "nexus baseline",
+            url: new URL(`${baselineNexus.url}/v1/chat/completions`),
+            headers: { ...json, authorization: `Bearer ${baselineNexus.key}` },
+            model: "stub/stub-model",
+            pid: baselineNexus.child.pid ?? 0,
+          },
+        ]
+      : []),
   ];
   const targets = allTargets.filter((target) => !only || target.name.startsWith(only));
 
@@ -239,6 +264,7 @@ try {
         target: target.name,
         gateway: median(list.map(([gateway]) => gateway)),
         stub: median(list.map(([, upstream]) => upstream)),
+        rounds: list.map(([gateway]) => gateway),
       });
     }
   }
@@ -257,13 +283,30 @@ for (const row of results) {
     `| ${row.mode} | ${row.target} | ${row.gateway.toFixed(1)} | ${row.stub.toFixed(1)} | ${(row.gateway / row.stub).toFixed(2)} |`,
   );
 }
+/** The ratio of two targets' CPU per request round by round (same round, same load): its range. */
+function roundRatios(a: { rounds: number[] }, b: { rounds: number[] }): string {
+  const ratios = a.rounds.map((value, index) => value / (b.rounds[index] ?? Number.NaN));
+  return `per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×`;
+}
+
 for (const mode of modes) {
   const bare = results.find((row) => row.mode === mode && row.target === "bare proxy");
   const nexus = results.find((row) => row.mode === mode && row.target === "nexus");
+  const before = results.find((row) => row.mode === mode && row.target === "nexus baseline");
+  if (nexus && before) {
+    console.log(
+      `- ${mode}: Nexus ÷ baseline CPU per request ${(nexus.gateway / before.gateway).toFixed(2)}× ` +
+        `(${nexus.gateway.toFixed(1)} vs ${before.gateway.toFixed(1)} µs; ${roundRatios(nexus, before)})` +
+        (bare
+          ? `; baseline ÷ bare proxy ${(before.gateway / bare.gateway).toFixed(2)}× (${roundRatios(before, bare)})`
+          : ""),
+    );
+  }
   if (!bare || !nexus) continue;
   const normalized = nexus.gateway / nexus.stub / (bare.gateway / bare.stub);
   console.log(
-    `- ${mode}: Nexus ÷ bare proxy CPU per request ${(nexus.gateway / bare.gateway).toFixed(2)}× raw, ` +
+    `- ${mode}: Nexus ÷ bare proxy CPU per request ${(nexus.gateway / bare.gateway).toFixed(2)}× raw ` +
+      `(${roundRatios(nexus, bare)}), ` +
       `${normalized.toFixed(2)}× normalized by the stub (target ≤ 1.5×)`,
   );
 }
