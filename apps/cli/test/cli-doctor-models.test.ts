@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../../packages/core/src/testing/test-databases.ts";
 import {
+  defaultTestModels,
   type OpenAITestServer,
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
@@ -76,8 +77,11 @@ describe("nexus doctor: models", { timeout: 180_000 }, () => {
     expect(result.stdout).toContain(
       `  ✓ Model servers: Ollama at ${ollama.baseURL}: llama3.2:1b, nomic-embed-text:latest\n`,
     );
+    const modelCount = Object.keys(defaultTestModels).length;
     expect(result.stdout).toMatch(
-      / {2}✓ Model upstreams: double → http:\/\/127\.0\.0\.1:\d+\/v1 \(7 models\)\n/,
+      new RegExp(
+        ` {2}✓ Model upstreams: double → http://127\\.0\\.0\\.1:\\d+/v1 \\(${modelCount} models\\)\n`,
+      ),
     );
     expect(result.stdout).not.toContain("fix: No model anywhere");
     expect(result.stdout + result.stderr).not.toContain("sk-doctor-secret");

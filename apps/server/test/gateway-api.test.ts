@@ -117,7 +117,7 @@ describe.each(backends)("gateway API on $store (redis: $redis)", (backend) => {
     const stream = await client.chat.completions.create({ model: "cached", messages, stream: true });
     for await (const chunk of stream) replayed += chunk.choices[0]?.delta.content ?? "";
     expect(replayed).toBe(first.choices[0]?.message.content);
-    await vi.waitFor(() => expect(healthy.chatRequests().length).toBe(before + 1));
+    await vi.waitFor(() => expect(healthy.chatRequests().length).toBe(before + 1), { timeout: 10_000 });
 
     const bypass = await server.call("/v1/chat/completions", {
       method: "POST",
@@ -258,11 +258,14 @@ describe("zero-config discovery", () => {
     try {
       const key = await server.key("nexus-os", "member");
       const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
-      await vi.waitFor(async () => {
-        const ids = [];
-        for await (const model of client.models.list()) ids.push(model.id);
-        expect(ids).toContain("ollama/test-chat");
-      });
+      await vi.waitFor(
+        async () => {
+          const ids = [];
+          for await (const model of client.models.list()) ids.push(model.id);
+          expect(ids).toContain("ollama/test-chat");
+        },
+        { timeout: 10_000, interval: 100 },
+      );
       const completion = await client.chat.completions.create({
         model: "ollama/test-chat",
         messages: [{ role: "user", content: "found you" }],

@@ -48,7 +48,7 @@ describe.each(backends)("gateway limits and usage on $store (redis: $redis)", (b
         const usage = await (await server.call("/api/gateway/usage?groupBy=alias", { key })).json();
         expect(usage.totals.requests).toBeGreaterThanOrEqual(5);
       },
-      { timeout: 5_000, interval: 200 },
+      { timeout: 10_000, interval: 200 },
     );
     const usage = await (await server.call("/api/gateway/usage?groupBy=alias", { key })).json();
     expect(usage.totals.promptTokens).toBeGreaterThan(0);

@@ -68,11 +68,15 @@ describe("chat features", () => {
       .getByRole("alert")
       .filter({ hasText: "huge.txt has 200,001 characters; text files can be up to 200,000" })
       .waitFor();
-    await fileInput.setInputFiles({
-      name: "big.png",
-      mimeType: "image/png",
-      buffer: Buffer.alloc(5 * 1024 * 1024 + 1),
-    });
+    // 5 MB through the DevTools protocol takes a while on a loaded machine.
+    await fileInput.setInputFiles(
+      {
+        name: "big.png",
+        mimeType: "image/png",
+        buffer: Buffer.alloc(5 * 1024 * 1024 + 1),
+      },
+      { timeout: 60_000 },
+    );
     await page
       .getByRole("alert")
       .filter({ hasText: "big.png is 5.0 MB; images can be up to 5 MB" })
