@@ -159,10 +159,9 @@ export function chatMessageRoutes({
           parentId: request.body.parentId,
           caller: callerOf(request),
         });
-        const [userMessage, assistantMessage] = await viewsOf(db, conversation.id, [
-          sent.userMessage,
-          sent.assistantMessage,
-        ]);
+        const tree = buildTree(sent.nodes);
+        const userMessage = messageView(sent.userMessage, tree);
+        const assistantMessage = messageView(sent.assistantMessage, tree);
         return answerTurn(request, reply, conversation.id, { userMessage, assistantMessage });
       },
     );

@@ -4,6 +4,7 @@ import { AgentIntro } from "./agent-intro.tsx";
 import { ChatHeader } from "./chat-header.tsx";
 import { Composer } from "./composer.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
+import { LiveTextContext } from "./live-text.ts";
 import type { MessageActions } from "./message-item.tsx";
 import { MessageList } from "./message-list.tsx";
 import { useConversation } from "./use-conversation.ts";
@@ -93,24 +94,26 @@ export function ChatPane(props: ChatPaneProps) {
         </div>
       )}
       {(chat.status === "ready" || chat.status === "new") && (
-        <MessageList
-          messages={chat.messages}
-          actions={actions}
-          streamErrors={chat.streamErrors}
-          assistantName={agent?.name ?? "Assistant"}
-          assistantAvatar={agent?.avatar ?? ""}
-          scrollKey={`${chat.conversation?.id ?? "new"}:${chat.messages.filter((m) => m.role === "user").length}`}
-          header={
-            showIntro ? (
-              <AgentIntro
-                agent={agent}
-                agents={agents}
-                compact={chat.messages.length > 0}
-                onAsk={(question) => void send(question, [])}
-              />
-            ) : undefined
-          }
-        />
+        <LiveTextContext.Provider value={chat.liveText}>
+          <MessageList
+            messages={chat.messages}
+            actions={actions}
+            streamErrors={chat.streamErrors}
+            assistantName={agent?.name ?? "Assistant"}
+            assistantAvatar={agent?.avatar ?? ""}
+            scrollKey={`${chat.conversation?.id ?? "new"}:${chat.messages.filter((m) => m.role === "user").length}`}
+            header={
+              showIntro ? (
+                <AgentIntro
+                  agent={agent}
+                  agents={agents}
+                  compact={chat.messages.length > 0}
+                  onAsk={(question) => void send(question, [])}
+                />
+              ) : undefined
+            }
+          />
+        </LiveTextContext.Provider>
       )}
       {chat.status !== "failed" && chat.error && (
         <div className="chat-error">

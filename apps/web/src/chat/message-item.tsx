@@ -7,6 +7,7 @@ import { AttachmentChips } from "./attachment-chips.tsx";
 import { BranchSwitcher } from "./branch-switcher.tsx";
 import type { ChatError } from "./chat-error.ts";
 import { ErrorNotice } from "./error-notice.tsx";
+import { useLiveContent } from "./live-text.ts";
 import { SourceCitations } from "./source-citations.tsx";
 import { ToolParts } from "./tool-parts.tsx";
 import { useStreamingText } from "./use-streaming-text.ts";
@@ -33,7 +34,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const [editing, setEditing] = useState(false);
   const isUser = message.role === "user";
   const generating = message.status === "generating";
-  const text = useStreamingText(message.content, generating);
+  const text = useStreamingText(useLiveContent(message), generating);
   const attachments = message.parts.filter(
     (part): part is AttachmentPart => part.type === "image" || part.type === "text_file",
   );

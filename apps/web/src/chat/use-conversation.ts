@@ -1,8 +1,9 @@
-import { startTransition, useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { chatApi } from "../chat-api.ts";
 import type { AttachmentPart, Conversation, Message, Rating } from "../chat-types.ts";
 import { type ChatError, chatErrorOf } from "./chat-error.ts";
 import { useMessageStreams } from "./use-message-streams.ts";
+import { useStreamedReplies } from "./use-streamed-replies.ts";
 
 export interface ConversationState {
   status: "new" | "loading" | "ready" | "failed";
@@ -37,50 +38,23 @@ const empty: ConversationState = {
 export function useConversation(options: ConversationOptions) {
   const { conversationId } = options;
   const [state, setState] = useState<ConversationState>(empty);
+  const latestState = useRef(state);
+  latestState.current = state;
   const latestOptions = useRef(options);
   latestOptions.current = options;
   // The id this hook holds, which runs ahead of the route when it creates a conversation.
   const heldId = useRef<string | null>(null);
   const titleRequested = useRef(new Set<string>());
 
-  /**
-   * A sent turn's messages as the server answered them, by the reply's id, waiting to take the
-   * place of the ones shown while sending. They do so with the reply's first change rather than
-   * on their own: one render less before the first token.
-   */
-  const answered = useRef(new Map<string, Message[]>());
-
-  const update = useCallback((messageId: string, change: (message: Message) => Message) => {
+  const shownMessages = useCallback(() => latestState.current.messages, []);
+  const setMessages = useCallback((change: (messages: Message[]) => Message[]) => {
     setState((current) => {
-      const arrived = answered.current.get(messageId);
-      let messages = current.messages;
-      if (arrived && messages.some((message) => message.pending)) {
-        messages = messages.map(
-          (message) =>
-            (message.pending && arrived.find((real) => real.localKey === message.localKey)) || message,
-        );
-      }
-      // A change that changes nothing (the snapshot of a reply just started) renders nothing.
-      let changed = false;
-      messages = messages.map((message) => {
-        if (message.id !== messageId) return message;
-        const next = change(message);
-        if (next !== message) changed = true;
-        return next;
-      });
-      return changed ? { ...current, messages } : current;
+      const messages = change(current.messages);
+      return messages === current.messages ? current : { ...current, messages };
     });
   }, []);
-
-  /** The id the server gave a message still shown as sent (or its own id). */
-  const serverIdOf = useCallback((message: Message): string => {
-    if (!message.pending) return message.id;
-    for (const turn of answered.current.values()) {
-      const real = turn.find((candidate) => candidate.localKey === message.localKey);
-      if (real) return real.id;
-    }
-    return message.id;
-  }, []);
+  const replies = useStreamedReplies(setMessages, shownMessages);
+  const { liveText, update, firstTextOrEnd, turnAnswered, serverIdOf, reset: resetReplies } = replies;
 
   const maybeTitle = useCallback(async (conversation: Conversation, messages: Message[]) => {
     if (
@@ -102,18 +76,25 @@ export function useConversation(options: ConversationOptions) {
     }
   }, []);
 
-  const latestState = useRef(state);
-  latestState.current = state;
-
   const { follow, unfollow, stopAll } = useMessageStreams({
     update,
+    snapshot: replies.snapshot,
+    delta: replies.delta,
     finished: (final) => {
-      update(final.id, (message) => ({ ...final, feedback: final.feedback ?? message.feedback }));
+      firstTextOrEnd(final.id);
+      // The row keeps its key (localKey): the list does not mount it again.
+      update(final.id, (message) => ({
+        ...final,
+        localKey: message.localKey,
+        feedback: final.feedback ?? message.feedback,
+      }));
       const { conversation, messages } = latestState.current;
       if (conversation && final.status === "complete") void maybeTitle(conversation, messages);
     },
-    failed: (messageId, error) =>
-      setState((current) => ({ ...current, streamErrors: { ...current.streamErrors, [messageId]: error } })),
+    failed: (messageId, error) => {
+      firstTextOrEnd(messageId);
+      setState((current) => ({ ...current, streamErrors: { ...current.streamErrors, [messageId]: error } }));
+    },
   });
 
   const showBranch = useCallback(
@@ -143,14 +124,14 @@ export function useConversation(options: ConversationOptions) {
     if (conversationId !== null && conversationId === heldId.current) return;
     heldId.current = conversationId;
     stopAll();
-    answered.current.clear();
+    resetReplies();
     if (conversationId === null) {
       setState(empty);
       return;
     }
     setState({ ...empty, status: "loading" });
     void load(conversationId);
-  }, [conversationId, load, stopAll]);
+  }, [conversationId, load, stopAll, resetReplies]);
 
   const fail = useCallback(
     (error: unknown) => setState((current) => ({ ...current, error: chatErrorOf(error) })),
@@ -199,15 +180,17 @@ export function useConversation(options: ConversationOptions) {
           ...(parts.length > 0 ? { parts } : {}),
         });
         const { userMessage, assistantMessage } = created;
-        answered.current.set(assistantMessage.id, [
-          { ...userMessage, localKey: shown[0]?.localKey },
-          { ...assistantMessage, localKey: shown[1]?.localKey },
-        ]);
-        follow(conversation.id, assistantMessage.id, stream);
-        // The sidebar moving this conversation to the top can wait: as a transition its render
-        // yields to the first token instead of holding the page while it arrives.
         const changed = { ...conversation, updatedAt: userMessage.createdAt };
-        startTransition(() => latestOptions.current.onConversationChanged(changed));
+        // The sidebar moving this conversation to the top waits for the reply's first text.
+        turnAnswered(
+          assistantMessage.id,
+          [
+            { ...userMessage, localKey: shown[0]?.localKey },
+            { ...assistantMessage, localKey: shown[1]?.localKey },
+          ],
+          () => latestOptions.current.onConversationChanged(changed),
+        );
+        follow(conversation.id, assistantMessage.id, stream);
         return true;
       } catch (error) {
         replacePending([]);
@@ -215,7 +198,7 @@ export function useConversation(options: ConversationOptions) {
         return false;
       }
     },
-    [state.conversation, state.messages, follow, fail],
+    [state.conversation, state.messages, follow, fail, turnAnswered],
   );
 
   const regenerate = useCallback(
@@ -275,7 +258,7 @@ export function useConversation(options: ConversationOptions) {
       try {
         const stopped = await chatApi.stop(conversation.id, id);
         unfollow(id);
-        update(id, (current) => ({ ...stopped, feedback: current.feedback }));
+        update(id, (current) => ({ ...stopped, localKey: current.localKey, feedback: current.feedback }));
       } catch (error) {
         fail(error);
       }
@@ -315,7 +298,19 @@ export function useConversation(options: ConversationOptions) {
   const dismissError = useCallback(() => setState((current) => ({ ...current, error: null })), []);
   const generating = state.messages.some((message) => message.status === "generating");
 
-  return { ...state, generating, send, regenerate, edit, switchBranch, stop, rate, setModel, dismissError };
+  return {
+    ...state,
+    liveText,
+    generating,
+    send,
+    regenerate,
+    edit,
+    switchBranch,
+    stop,
+    rate,
+    setModel,
+    dismissError,
+  };
 }
 
 export type ConversationController = ReturnType<typeof useConversation>;

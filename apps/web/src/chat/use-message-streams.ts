@@ -7,6 +7,10 @@ import { followMessageStream, type SseReader } from "./message-stream.ts";
 export interface StreamCallbacks {
   /** Apply a change to one message of the shown branch (a no-op when it is not shown). */
   update(messageId: string, change: (message: Message) => Message): void;
+  /** A connection's opening snapshot: the reply as it stands. */
+  snapshot(messageId: string, snapshot: Extract<StreamEvent, { event: "snapshot" }>["data"]): void;
+  /** A piece of the reply's text; deltas come only here, never through `update`. */
+  delta(messageId: string, text: string): void;
   /** The stream ended with this final message. */
   finished(message: Message): void;
   failed(messageId: string, error: ChatError): void;
@@ -64,7 +68,9 @@ export function useMessageStreams(callbacks: StreamCallbacks) {
       if (event.event === "error") {
         latest.current.failed(messageId, { message: event.data.error.message, type: event.data.error.type });
       }
-      if (event.event === "done") latest.current.finished(event.data.message);
+      if (event.event === "delta") latest.current.delta(messageId, event.data.text);
+      else if (event.event === "snapshot") latest.current.snapshot(messageId, event.data);
+      else if (event.event === "done") latest.current.finished(event.data.message);
       else latest.current.update(messageId, (message) => applyStreamEvent(message, event));
     };
     followMessageStream(chatApi.streamUrl(conversationId, messageId), onEvent, controller.signal, opened)

@@ -12,6 +12,12 @@ import { markdownSchema } from "./sanitize-schema.ts";
 
 type Plugins = NonNullable<Options["rehypePlugins"]>;
 
+// rehype-highlight registers all of its ~37 languages each time it is attached, and react-markdown
+// attaches its plugins on every render: that was most of a streamed token's render. The transform
+// holds nothing per document, so it is made once and every render reuses it.
+const highlightCode = rehypeHighlight({ detect: false });
+const rehypeHighlightOnce = () => highlightCode;
+
 /** The math plugins once `text` needs them and they have loaded (null until then). */
 function useMathPlugins(text: string): MathPlugins | null {
   const needed = mayContainMath(text);
@@ -78,7 +84,7 @@ export default function MarkdownRenderer({ text, streaming }: { text: string; st
       rehypeRawHtmlAsText,
       [rehypeSanitize, markdownSchema],
       ...(math?.rehype ?? []),
-      [rehypeHighlight, { detect: false }],
+      rehypeHighlightOnce,
     ],
     [math],
   );

@@ -9,6 +9,7 @@ import {
 import type { Kysely } from "kysely";
 import type { ConversationRow } from "../conversations/conversation-access.ts";
 import { parseParts } from "../conversations/message-part.ts";
+import { branchOf, buildTree, type TreeNode } from "../conversations/message-tree.ts";
 import type { GenerationRegistry } from "./generation-registry.ts";
 import { loadGenerationSettings } from "./generation-settings.ts";
 import { type AttachmentPart, assertMessageWithinLimits } from "./message-limits.ts";
@@ -38,21 +39,38 @@ export async function sendMessage(
     parentId?: string | null;
     caller: TurnCaller;
   },
-): Promise<{ userMessage: ChatMessageTable; assistantMessage: ChatMessageTable }> {
+): Promise<{
+  userMessage: ChatMessageTable;
+  assistantMessage: ChatMessageTable;
+  /** The conversation's messages after the turn (as far as this request knows), for sibling views. */
+  nodes: TreeNode[];
+}> {
   const { conversation, caller } = input;
   const parts = input.parts ?? [];
   assertSendable(input.content, parts);
   const settings = await loadGenerationSettings(db, conversation);
   const parentId = input.parentId === undefined ? conversation.active_leaf_id : input.parentId;
-  if (parentId !== null) await messageOf(db, conversation.id, parentId);
-  const userMessage = await insertUserMessage(db, conversation, parentId, input.content, parts);
+  // One read serves the parent's check, the prompt and the sibling views: the model is called
+  // sooner, and the answer's `created` leaves sooner.
+  const rows = await db
+    .selectFrom("chat_messages")
+    .select(["id", "parent_id", "created_at", "role", "content", "parts", "status"])
+    .where("conversation_id", "=", conversation.id)
+    .execute();
+  const tree = buildTree(rows);
+  if (parentId !== null && !tree.byId.has(parentId)) throw notFound("Message", parentId);
+  const userMessage = userMessageRow(conversation, parentId, input.content, parts);
+  // Stored with the reply's row, committed before the turn is answered and before any of the
+  // reply leaves the server: a crash from the first token on cannot lose the message.
   const assistantMessage = await registry.startGeneration({
     conversation,
     parentMessage: userMessage,
     caller,
     settings,
+    branch: [...branchOf(tree, parentId), userMessage],
+    storeFirst: [userMessage],
   });
-  return { userMessage, assistantMessage };
+  return { userMessage, assistantMessage, nodes: [...rows, userMessage, assistantMessage] };
 }
 
 /** A new reply to the same user message, beside `messageId` (allowed while that one is generating). */
@@ -107,12 +125,14 @@ export async function editMessage(
     );
   assertSendable(input.content, parts);
   const settings = await loadGenerationSettings(db, conversation);
-  const userMessage = await insertUserMessage(db, conversation, original.parent_id, input.content, parts);
+  const userMessage = userMessageRow(conversation, original.parent_id, input.content, parts);
+  // Stored with the reply's row (see sendMessage).
   const assistantMessage = await registry.startGeneration({
     conversation,
     parentMessage: userMessage,
     caller: input.caller,
     settings,
+    storeFirst: [userMessage],
   });
   return { userMessage, assistantMessage };
 }
@@ -140,15 +160,14 @@ function assertSendable(content: string, parts: readonly AttachmentPart[]): void
   }
 }
 
-async function insertUserMessage(
-  db: Kysely<Database>,
+function userMessageRow(
   conversation: ConversationRow,
   parentId: string | null,
   content: string,
   parts: readonly AttachmentPart[],
-): Promise<ChatMessageTable> {
+): ChatMessageTable {
   const now = new Date().toISOString();
-  const row: ChatMessageTable = {
+  return {
     id: newId("msg"),
     conversation_id: conversation.id,
     workspace_id: conversation.workspace_id,
@@ -163,6 +182,4 @@ async function insertUserMessage(
     created_at: now,
     updated_at: now,
   };
-  await db.insertInto("chat_messages").values(row).execute();
-  return row;
 }

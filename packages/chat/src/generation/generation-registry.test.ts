@@ -235,6 +235,45 @@ describe("generation registry", () => {
     });
   });
 
+  it.each(["sqlite", "postgres"] as const)(
+    "stores a turn before answering it, though the model is called first (%s)",
+    async (kind) => {
+      const store = await openDatabase(kind);
+      const events = createLocalEventBus();
+      cleanups.push(() => events.close());
+      const registry = await replica(store, events);
+      const row = await conversation(store, "double/test-chat");
+      // By the time the turn is answered (before any of the reply can reach anyone), both rows
+      // are committed and the reply is the conversation's active leaf.
+      const { userMessage, assistantMessage } = await say(registry, store, row, "kept if we crash");
+      expect(await storedRow(store, userMessage.id)).toMatchObject({
+        role: "user",
+        content: "kept if we crash",
+      });
+      expect(await storedRow(store, assistantMessage.id)).toMatchObject({ parent_id: userMessage.id });
+      const stored = await store.db
+        .selectFrom("chat_conversations")
+        .select("active_leaf_id")
+        .where("id", "=", row.id)
+        .executeTakeFirstOrThrow();
+      expect(stored.active_leaf_id).toBe(assistantMessage.id);
+      await expect
+        .poll(async () => (await storedRow(store, assistantMessage.id)).content, { timeout: 10_000 })
+        .toBe("You said: kept if we crash");
+
+      // Rows that cannot be stored (the conversation is gone): the send fails and leaves nothing.
+      const gone = await conversation(store, "double/test-chat");
+      await store.db.deleteFrom("chat_conversations").where("id", "=", gone.id).execute();
+      await expect(say(registry, store, gone, "lost")).rejects.toThrow();
+      const left = await store.db
+        .selectFrom("chat_messages")
+        .select("id")
+        .where("conversation_id", "=", gone.id)
+        .execute();
+      expect(left).toEqual([]);
+    },
+  );
+
   it("reads an allowed page with fetch_page in the tool loop, from the instance's list and the agent's", async () => {
     const page = createServer((_request, response) => {
       response.writeHead(200, { "content-type": "text/html" });

@@ -34,6 +34,24 @@ import { buildPrompt } from "./prompt-builder.ts";
 import { runGeneration } from "./run-generation.ts";
 import { type FollowedGeneration, followStoredGeneration } from "./stored-generation-follower.ts";
 
+/**
+ * The branch ending at `leafId`, root first, with what the prompt needs of each message, among
+ * the stored messages and `unstored` ones (about to be stored).
+ */
+async function branchTo(
+  db: Kysely<Database>,
+  conversationId: string,
+  leafId: string,
+  unstored: readonly ChatMessageTable[],
+) {
+  const rows = await db
+    .selectFrom("chat_messages")
+    .select(["id", "parent_id", "created_at", "role", "content", "parts", "status"])
+    .where("conversation_id", "=", conversationId)
+    .execute();
+  return branchOf(buildTree([...rows, ...unstored]), leafId);
+}
+
 export interface GenerationRegistryOptions {
   db: Kysely<Database>;
   gateway: Pick<Gateway, "stream">;
@@ -65,6 +83,13 @@ export interface StartGenerationInput {
   caller: { apiKeyId: string | null; requestId?: string };
   /** Already loaded by the caller (to fail before writing anything); loaded when absent. */
   settings?: GenerationSettings;
+  /** The branch the reply answers, root first, ending with `parentMessage`, when the caller has it. */
+  branch?: ReadonlyArray<Parameters<typeof buildPrompt>[1][number]>;
+  /**
+   * Rows stored in the reply's transaction, before its row: the user message of a turn. Like the
+   * reply's row, they are committed before this returns.
+   */
+  storeFirst?: readonly ChatMessageTable[];
 }
 
 /**
@@ -147,15 +172,17 @@ export function createGenerationRegistry(options: GenerationRegistryOptions): Ge
       for (const id of await findOrphanedGenerations(db, runs, olderThan)) await finishOrphan(id);
     },
 
-    async startGeneration({ conversation, parentMessage, caller, settings: given }) {
+    async startGeneration({
+      conversation,
+      parentMessage,
+      caller,
+      settings: given,
+      branch: known,
+      storeFirst = [],
+    }) {
       if (closing) throw new NexusError("service_unavailable", "The server is shutting down");
       const settings = given ?? (await loadGenerationSettings(db, conversation));
-      const rows = await db
-        .selectFrom("chat_messages")
-        .select(["id", "parent_id", "created_at", "role", "content", "parts", "status"])
-        .where("conversation_id", "=", conversation.id)
-        .execute();
-      const branch = branchOf(buildTree(rows), parentMessage.id);
+      const branch = known ?? (await branchTo(db, conversation.id, parentMessage.id, storeFirst));
       if (branch.length === 0) throw notFound("Message", parentMessage.id);
       const now = new Date().toISOString();
       const row: ChatMessageTable = {
@@ -173,8 +200,14 @@ export function createGenerationRegistry(options: GenerationRegistryOptions): Ge
         created_at: now,
         updated_at: now,
       };
-      await db.transaction().execute(async (transaction) => {
-        await transaction.insertInto("chat_messages").values(row).execute();
+      // The model is called first and the rows are written while it answers, in one transaction
+      // committed before this returns: before anyone learns the reply's id or gets any of it. Every
+      // write of the reply's progress waits for it.
+      const stored = db.transaction().execute(async (transaction) => {
+        await transaction
+          .insertInto("chat_messages")
+          .values([...storeFirst, row])
+          .execute();
         await transaction
           .updateTable("chat_conversations")
           .set({ active_leaf_id: row.id, updated_at: now })
@@ -186,6 +219,7 @@ export function createGenerationRegistry(options: GenerationRegistryOptions): Ge
       const writer = new MessageWriter(db, run, {
         intervalMs: options.persistIntervalMs,
         heartbeatMs: options.heartbeatMs,
+        after: stored,
         onError: (error) => options.logger?.warn({ err: error, messageId: row.id }, "storing a reply failed"),
       });
       const offered = Object.fromEntries(
@@ -215,6 +249,13 @@ export function createGenerationRegistry(options: GenerationRegistryOptions): Ge
             options.logger?.error({ err: error, messageId: row.id }, "a chat generation failed"),
         },
       ).finally(() => runs.delete(row.id));
+      try {
+        await stored;
+      } catch (error) {
+        // No row, no reply: the model call stops, and the caller hears why.
+        run.stop("stop");
+        throw error;
+      }
       return row;
     },
 

@@ -12,6 +12,8 @@ export interface MessageWriterOptions {
   heartbeatMs?: number;
   /** Told when a write fails (the run goes on; the next write carries everything). */
   onError?(error: unknown): void;
+  /** Writes wait for this (the insert of the message row); when it fails, they find no row. */
+  after?: Promise<unknown>;
 }
 
 /**
@@ -24,7 +26,7 @@ export class MessageWriter {
   private timer: NodeJS.Timeout | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private lastWriteAt = 0;
-  private writing: Promise<void> = Promise.resolve();
+  private writing: Promise<void>;
   private closed = false;
 
   constructor(
@@ -33,6 +35,10 @@ export class MessageWriter {
     private readonly options: MessageWriterOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 250;
+    this.writing = (options.after ?? Promise.resolve()).then(
+      () => {},
+      () => {},
+    );
     this.heartbeat = setInterval(() => this.enqueueProgress(), options.heartbeatMs ?? 10_000);
     this.heartbeat.unref();
   }
