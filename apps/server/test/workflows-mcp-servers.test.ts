@@ -1,111 +1,10 @@
-import { Writable } from "node:stream";
-import { createApiKey, createLogger, getWorkspaceBySlug, loadConfig, type Role } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  freshStoreOptions,
-  tempDir,
-  testRedisUrl,
-  uniqueName,
-} from "../../../packages/core/src/testing/test-databases.ts";
 import {
   type McpTestServer,
   startMcpTestServer,
 } from "../../../packages/workflows/src/mcp/mcp-test-server.ts";
-import { type RunningNexus, type RunningWorker, startNexus, startWorker } from "../src/index.ts";
+import { dsl, startNexusWithMcp, token } from "./mcp-servers-harness.ts";
 import { type Backend, errorOf } from "./test-server.ts";
-
-const token = "Bearer mcp-secret-token-7f3a9c";
-
-/** A Dify DSL whose tool node names its MCP server only by provider_id, as Dify exports it. */
-const dsl = (providerId: string) => `
-app: { name: mcp adder, mode: workflow, description: '' }
-kind: app
-version: 0.3.1
-workflow:
-  conversation_variables: []
-  environment_variables: []
-  features: {}
-  graph:
-    edges:
-    - { id: e1, source: start, target: add, sourceHandle: source, targetHandle: target }
-    - { id: e2, source: add, target: end, sourceHandle: source, targetHandle: target }
-    nodes:
-    - id: start
-      data:
-        type: start
-        title: Start
-        variables: [{ variable: x, label: x, type: number, required: true }]
-    - id: add
-      data:
-        type: tool
-        title: Add
-        provider_type: mcp
-        provider_id: ${providerId}
-        provider_name: ${providerId}
-        tool_name: add
-        tool_label: add
-        tool_configurations: {}
-        tool_parameters:
-          a: { type: variable, value: [start, x] }
-          b: { type: constant, value: 40 }
-    - id: end
-      data:
-        type: end
-        title: End
-        outputs: [{ variable: sum, value_selector: [add, text] }]
-`;
-
-/** A server (and, without serveRuns, a worker that runs its runs) allowing 127.0.0.1 for workflows. */
-async function startNexusWithMcp(backend: Backend, serveRuns: boolean) {
-  const { dir, cleanup } = tempDir();
-  const database = freshStoreOptions(backend.store);
-  const logs: string[] = [];
-  const logger = createLogger(
-    "info",
-    new Writable({
-      write(chunk, _encoding, done) {
-        logs.push(String(chunk));
-        done();
-      },
-    }),
-  );
-  const redisPrefix = backend.redis ? uniqueName("nexus-test") : undefined;
-  const config = loadConfig({
-    NEXUS_PORT: "0",
-    NEXUS_DATA_DIR: dir,
-    NEXUS_DISCOVERY_PORTS: "off",
-    NEXUS_WORKFLOW_HTTP_ALLOWED_HOSTS: "127.0.0.1",
-    ...(backend.redis ? { NEXUS_REDIS_URL: testRedisUrl } : {}),
-    ...(serveRuns ? {} : { NEXUS_SERVE_RUNS: "false" }),
-  });
-  const nexus: RunningNexus = await startNexus(config, { logger, store: database.options, redisPrefix });
-  // The worker shares the data directory, so it opens the headers with the same secret key.
-  const worker: RunningWorker | undefined = serveRuns
-    ? undefined
-    : await startWorker(config, { logger, store: database.options, redisPrefix: redisPrefix as string });
-  const db = nexus.dependencies.store.db;
-  return {
-    db,
-    logs,
-    key: async (workspace: string, role: Role = "owner") =>
-      (await createApiKey(db, { workspaceId: (await getWorkspaceBySlug(db, workspace)).id, role })).key,
-    call: (path: string, key: string, init: { method?: string; json?: unknown } = {}) =>
-      fetch(`${nexus.url}${path}`, {
-        method: init.method ?? "GET",
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
-      }),
-    stop: async () => {
-      await nexus.stop();
-      await worker?.stop();
-      await database.drop();
-      cleanup();
-    },
-  };
-}
 
 describe.each([
   { backend: { store: "sqlite", redis: false } as Backend, serveRuns: true },
@@ -241,6 +140,106 @@ describe.each([
         method: "DELETE",
       });
       expect(deleted.status).toBe(204);
+    });
+
+    it("an admin edits the server in place and the next run uses the new settings", async () => {
+      const secondToken = "Bearer mcp-second-token-4b8e21";
+      const second = await startMcpTestServer({ authorization: secondToken });
+      const answers: string[] = [];
+      const patch = async (json: unknown) => {
+        const response = await nexus.call(`/api/workflows/mcp-servers/${serverId}`, owner, {
+          method: "PATCH",
+          json,
+        });
+        const text = await response.text();
+        answers.push(text);
+        expect(response.status, text).toBe(200);
+        return (JSON.parse(text) as { server: Record<string, unknown> }).server;
+      };
+      const sealed = async () =>
+        (
+          await nexus.db
+            .selectFrom("workflow_mcp_servers")
+            .select("headers_ciphertext")
+            .where("id", "=", serverId)
+            .executeTakeFirstOrThrow()
+        ).headers_ciphertext;
+      try {
+        // Headers given as {} clear them: the server now answers 401 and the run fails.
+        expect(await patch({ headers: {} })).toMatchObject({ providerId: "wing-tools", headerNames: [] });
+        expect(await sealed()).toBeNull();
+        expect((await importAndRun(owner, "wing-tools")).status).toBe("failed");
+
+        // A new URL and token, sealed again: the next run calls the other server with it.
+        const moved = await patch({ url: second.url, headers: { Authorization: secondToken } });
+        expect(moved).toMatchObject({ id: serverId, url: second.url, headerNames: ["Authorization"] });
+        expect(await sealed()).toMatch(/^v1\./);
+        const before = mcp.calls.length;
+        expect((await importAndRun(owner, "wing-tools")).outputs).toEqual({ sum: "42" });
+        expect(second.calls).toEqual([{ name: "add", arguments: { a: 2, b: 40 } }]);
+        expect(mcp.calls.length).toBe(before);
+
+        // A rename alone keeps the headers: runs find it by the new identifier only.
+        expect(await patch({ providerId: "wing-tools-2" })).toMatchObject({ headerNames: ["Authorization"] });
+        expect((await importAndRun(owner, "wing-tools-2")).outputs).toEqual({ sum: "42" });
+        expect((await importAndRun(owner, "wing-tools")).error).toMatch(/not set up in this workspace/);
+
+        // Back as it was, for the tests after this one.
+        await patch({ providerId: "wing-tools", url: mcp.url, headers: { Authorization: token } });
+        expect((await importAndRun(owner, "wing-tools")).outputs).toEqual({ sum: "42" });
+      } finally {
+        await second.close();
+      }
+      for (const text of [...answers, ...nexus.logs]) {
+        expect(text).not.toContain("mcp-second-token");
+        expect(text).not.toContain("mcp-secret-token");
+      }
+    });
+
+    it("bad edits and edits from another workspace are refused", async () => {
+      const patch = (id: string, json: unknown, key = owner) =>
+        nexus.call(`/api/workflows/mcp-servers/${id}`, key, { method: "PATCH", json });
+      const taken = await nexus.call("/api/workflows/mcp-servers", owner, {
+        method: "POST",
+        json: { providerId: "taken-tools", url: mcp.url },
+      });
+      const takenId = ((await taken.json()) as { server: { id: string } }).server.id;
+      const cases: Array<[string, unknown, number, string, RegExp]> = [
+        [serverId, {}, 400, "invalid_request", /at least one of providerId, url or headers/],
+        [serverId, { url: "ftp://example.com/mcp" }, 400, "invalid_request", /http:\/\/ or https/],
+        [serverId, { providerId: "bad id!" }, 400, "invalid_request", /providerId must be/],
+        [serverId, { extra: 1 }, 400, "invalid_request", /extra/],
+        [serverId, { headers: { Accept: "a" } }, 400, "invalid_request", /set by/],
+        [serverId, { headers: "Bearer x" }, 400, "invalid_request", /headers/],
+        [serverId, { providerId: "taken-tools" }, 409, "conflict", /exists/],
+        ["mcp_nosuchserver", { url: mcp.url }, 404, "not_found", /not found/],
+      ];
+      for (const [id, body, status, type, message] of cases) {
+        const response = await patch(id, body);
+        expect(response.status, JSON.stringify(body)).toBe(status);
+        const error = await errorOf(response);
+        expect(error.type, JSON.stringify(body)).toBe(type);
+        expect(error.message).toMatch(message);
+      }
+      const member = await nexus.key("ai-workflow", "member");
+      expect((await patch(serverId, { url: "http://127.0.0.1:9/mcp" }, member)).status).toBe(403);
+
+      // Another workspace's admin key: as if the server did not exist, and nothing changes.
+      const other = await nexus.key("agentx");
+      const foreign = await patch(serverId, { url: "http://127.0.0.1:9/mcp", headers: {} }, other);
+      expect(foreign.status).toBe(404);
+      expect((await errorOf(foreign)).type).toBe("not_found");
+      const listed = (await (await nexus.call("/api/workflows/mcp-servers", owner)).json()) as {
+        data: Array<{ id: string }>;
+      };
+      expect(listed.data.find((server) => server.id === serverId)).toMatchObject({
+        providerId: "wing-tools",
+        url: mcp.url,
+        headerNames: ["Authorization"],
+      });
+      expect((await importAndRun(owner, "wing-tools")).outputs).toEqual({ sum: "42" });
+      const removed = await nexus.call(`/api/workflows/mcp-servers/${takenId}`, owner, { method: "DELETE" });
+      expect(removed.status).toBe(204);
     });
 
     it("another workspace cannot see, check, delete or run the server", async () => {

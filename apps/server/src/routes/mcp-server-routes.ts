@@ -1,5 +1,10 @@
 import { NexusError } from "@nexus/core";
-import { connectMcpServer, type McpServerStore, newMcpServerSchema } from "@nexus/workflows";
+import {
+  connectMcpServer,
+  type McpServerStore,
+  mcpServerChangesSchema,
+  newMcpServerSchema,
+} from "@nexus/workflows";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { principalOf } from "../plugins/authentication.ts";
@@ -27,7 +32,7 @@ const checkTimeoutMs = 15_000;
 /**
  * `/api/workflows/mcp-servers`: the workspace's MCP servers, which workflow tool and agent nodes
  * name by `provider_id` (as Dify DSL files do). Reading and checking need any key of the
- * workspace; adding and removing need admin. Header values (tokens) are never answered.
+ * workspace; adding, changing and removing need admin. Header values (tokens) are never answered.
  */
 export function mcpServerRoutes(options: {
   servers: McpServerStore;
@@ -68,6 +73,29 @@ export function mcpServerRoutes(options: {
       async (request, reply) => {
         const { workspaceId } = principalOf(request, "admin");
         return reply.code(201).send({ server: await servers.create(workspaceId, request.body) });
+      },
+    );
+
+    app.patch(
+      "/api/workflows/mcp-servers/:id",
+      {
+        schema: {
+          tags,
+          summary:
+            "Change an MCP server's providerId, url or headers; headers given replace all of them (sealed), {} clears them",
+          params: idParams,
+          body: mcpServerChangesSchema,
+          response: {
+            200: z.object({ server: mcpServerSchema }),
+            404: errorSchema,
+            409: errorSchema,
+            ...authErrors,
+          },
+        },
+      },
+      async (request) => {
+        const { workspaceId } = principalOf(request, "admin");
+        return { server: await servers.update(workspaceId, request.params.id, request.body) };
       },
     );
 

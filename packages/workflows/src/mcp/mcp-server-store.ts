@@ -58,7 +58,18 @@ export const newMcpServerSchema = z.strictObject({
 });
 export type NewMcpServer = z.infer<typeof newMcpServerSchema>;
 
+/** Changes to a server: any of its fields; `headers`, when given, replaces all of them (`{}` clears). */
+export const mcpServerChangesSchema = newMcpServerSchema
+  .partial()
+  .refine((changes) => Object.keys(changes).length > 0, {
+    message: "give at least one of providerId, url or headers",
+  });
+export type McpServerChanges = z.infer<typeof mcpServerChangesSchema>;
+
 type Row = Database["workflow_mcp_servers"];
+
+const taken = (providerId: string) =>
+  conflict(`An MCP server with providerId '${providerId}' exists in this workspace`);
 
 function viewOf(row: Row): McpServerView {
   return {
@@ -96,25 +107,58 @@ export class McpServerStore implements McpServerDirectory {
   }
 
   async create(workspaceId: string, server: NewMcpServer): Promise<McpServerView> {
-    const headers = server.headers ?? {};
-    const names = Object.keys(headers);
     const row: Row = {
       id: newId("mcp"),
       workspace_id: workspaceId,
       provider_id: server.providerId,
       url: server.url,
-      headers_ciphertext: names.length > 0 ? this.secrets.seal(JSON.stringify(headers)) : null,
-      header_names: JSON.stringify(names),
+      ...this.sealedHeaders(server.headers ?? {}),
       created_at: new Date().toISOString(),
     };
-    const taken = () =>
-      conflict(`An MCP server with providerId '${server.providerId}' exists in this workspace`);
-    if (await this.rowByProvider(workspaceId, server.providerId)) throw taken();
+    if (await this.rowByProvider(workspaceId, server.providerId)) throw taken(server.providerId);
     try {
       await this.db.insertInto("workflow_mcp_servers").values(row).execute();
     } catch (error) {
       // Two requests racing for the same identifier: the unique constraint decides.
-      if (await this.rowByProvider(workspaceId, server.providerId)) throw taken();
+      if (await this.rowByProvider(workspaceId, server.providerId)) throw taken(server.providerId);
+      throw error;
+    }
+    return viewOf(row);
+  }
+
+  /**
+   * Changes a server in place. Headers are replaced only when given (and sealed again). Nothing
+   * caches a server's settings or client across tool calls (`find` reads the row each time), so
+   * the next tool call, in this process or a worker, uses the new settings.
+   */
+  async update(workspaceId: string, id: string, changes: McpServerChanges): Promise<McpServerView> {
+    const current = await this.rowById(workspaceId, id);
+    if (!current) throw notFound("MCP server", id);
+    const row: Row = {
+      ...current,
+      ...(changes.providerId !== undefined ? { provider_id: changes.providerId } : {}),
+      ...(changes.url !== undefined ? { url: changes.url } : {}),
+      ...(changes.headers !== undefined ? this.sealedHeaders(changes.headers) : {}),
+    };
+    const renamed = row.provider_id !== current.provider_id;
+    if (renamed && (await this.rowByProvider(workspaceId, row.provider_id))) throw taken(row.provider_id);
+    try {
+      const result = await this.db
+        .updateTable("workflow_mcp_servers")
+        .set({
+          provider_id: row.provider_id,
+          url: row.url,
+          headers_ciphertext: row.headers_ciphertext,
+          header_names: row.header_names,
+        })
+        .where("workspace_id", "=", workspaceId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw notFound("MCP server", id);
+    } catch (error) {
+      // A rename racing another request for the same identifier: the unique constraint decides.
+      const holder = renamed ? await this.rowByProvider(workspaceId, row.provider_id) : undefined;
+      if (holder && holder.id !== id) throw taken(row.provider_id);
       throw error;
     }
     return viewOf(row);
@@ -122,12 +166,7 @@ export class McpServerStore implements McpServerDirectory {
 
   /** The server by its id, with its headers unsealed: for connecting, never for answering the API. */
   async get(workspaceId: string, id: string): Promise<{ view: McpServerView; config: McpServerConfig }> {
-    const row = await this.db
-      .selectFrom("workflow_mcp_servers")
-      .selectAll()
-      .where("workspace_id", "=", workspaceId)
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const row = await this.rowById(workspaceId, id);
     if (!row) throw notFound("MCP server", id);
     return { view: viewOf(row), config: this.configOf(row) };
   }
@@ -145,6 +184,23 @@ export class McpServerStore implements McpServerDirectory {
   async find(workspaceId: string, serverId: string): Promise<McpServerConfig | undefined> {
     const row = await this.rowByProvider(workspaceId, serverId);
     return row ? this.configOf(row) : undefined;
+  }
+
+  private rowById(workspaceId: string, id: string): Promise<Row | undefined> {
+    return this.db
+      .selectFrom("workflow_mcp_servers")
+      .selectAll()
+      .where("workspace_id", "=", workspaceId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  private sealedHeaders(headers: Record<string, string>): Pick<Row, "headers_ciphertext" | "header_names"> {
+    const names = Object.keys(headers);
+    return {
+      headers_ciphertext: names.length > 0 ? this.secrets.seal(JSON.stringify(headers)) : null,
+      header_names: JSON.stringify(names),
+    };
   }
 
   private rowByProvider(workspaceId: string, providerId: string): Promise<Row | undefined> {
