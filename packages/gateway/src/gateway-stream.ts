@@ -8,6 +8,11 @@ import { CallMeter, type GatewayCallRecord, type TokenCounts, tokensOf } from ".
 import type { Admission } from "./limits/limiter.ts";
 import { estimatePromptTokens } from "./limits/token-estimate.ts";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "./protocol/openai-chat.ts";
+import {
+  PassThroughChunk,
+  type PassThroughChunkSource,
+  passThroughSourceOf,
+} from "./protocol/pass-through-chunk.ts";
 import type { RequestContext } from "./request-context.ts";
 import type { Alias, CachePolicy } from "./routing/gateway-config.ts";
 import type { WorkspaceRouting } from "./workspace-routing.ts";
@@ -30,17 +35,19 @@ export function streamChat(
   pipeline: StreamPipeline,
   request: ChatCompletionRequest,
   context: RequestContext,
-): AsyncIterableIterator<ChatCompletionChunk> {
+): AsyncIterableIterator<ChatCompletionChunk> & PassThroughChunkSource {
   return new ChatStream(pipeline, request, context);
 }
 
-const endOfStream: IteratorResult<ChatCompletionChunk> = { done: true, value: undefined };
+type Chunk = ChatCompletionChunk | PassThroughChunk;
+
+const endOfStream: IteratorResult<never> = { done: true, value: undefined };
 
 /**
  * The call's state between chunks. It runs once per chunk of every stream, so after the setup a
  * `next()` is the upstream's `next()` plus one `then`, with no generator between.
  */
-class ChatStream implements AsyncIterableIterator<ChatCompletionChunk> {
+class ChatStream implements AsyncIterableIterator<ChatCompletionChunk>, PassThroughChunkSource {
   private readonly meter: CallMeter;
   private readonly clientWantsUsage: boolean;
   private started = false;
@@ -49,14 +56,17 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk> {
   private completionChars = 0;
   /** Where chunks come from once set up: the router's stream, or a cached answer replayed. */
   private source: AsyncIterator<ChatCompletionChunk> | undefined;
+  /** The source's pass-through lane, used while the consumer reads through `nextPassThrough()`. */
+  private passThroughSource: PassThroughChunkSource | undefined;
+  private passingThrough = false;
   private replaying = false;
   private collected: StreamAccumulator | undefined;
   private caching: { policy: CachePolicy; lookup: boolean } | undefined;
   /** Accounted and reported: the call is over. */
   private ended = false;
   private readonly onChunk = (
-    result: IteratorResult<ChatCompletionChunk>,
-  ): IteratorResult<ChatCompletionChunk> | Promise<IteratorResult<ChatCompletionChunk>> => {
+    result: IteratorResult<Chunk>,
+  ): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> => {
     if (this.ended) return endOfStream;
     try {
       if (result.done) {
@@ -65,6 +75,12 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk> {
       }
       if (this.replaying) return result;
       const chunk = result.value;
+      if (chunk instanceof PassThroughChunk) {
+        // A plain content chunk (never one with usage): its facts came with it.
+        this.completionChars += chunk.contentChars;
+        this.collected?.add(chunk.value());
+        return result;
+      }
       const { usage, choices } = chunk;
       if (usage)
         this.tokens = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
@@ -101,6 +117,15 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk> {
   }
 
   next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    return this.read(false) as Promise<IteratorResult<ChatCompletionChunk>>;
+  }
+
+  nextPassThrough(): Promise<IteratorResult<Chunk>> {
+    return this.read(true);
+  }
+
+  private read(passThrough: boolean): Promise<IteratorResult<Chunk>> {
+    this.passingThrough = passThrough;
     if (this.ended) return Promise.resolve(endOfStream);
     if (!this.started) {
       this.started = true;
@@ -122,9 +147,13 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk> {
     return endOfStream;
   }
 
-  private pull(): Promise<IteratorResult<ChatCompletionChunk>> {
+  private pull(): Promise<IteratorResult<Chunk>> {
     if (this.ended || !this.source) return Promise.resolve(endOfStream);
-    return this.source.next().then(this.onChunk, this.onError);
+    const read =
+      this.passingThrough && this.passThroughSource
+        ? this.passThroughSource.nextPassThrough()
+        : this.source.next();
+    return read.then(this.onChunk, this.onError);
   }
 
   private async setUp(): Promise<void> {
@@ -154,6 +183,7 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk> {
     this.caching = caching;
     this.collected = caching ? createStreamAccumulator() : undefined;
     this.source = routed.chunks;
+    this.passThroughSource = passThroughSourceOf(routed.chunks);
   }
 
   /**

@@ -11,6 +11,7 @@ export * from "./protocol/anthropic-served-translation.ts";
 export * from "./protocol/anthropic-token-estimate.ts";
 export * from "./protocol/chat-request-fast-check.ts";
 export * from "./protocol/openai-chat.ts";
+export * from "./protocol/pass-through-chunk.ts";
 export * from "./protocol/raw-json.ts";
 export * from "./protocol/rerank.ts";
 export { readServerSentEvents, ServerSentEventDecoder } from "./protocol/server-sent-events.ts";

@@ -1,5 +1,11 @@
 import type { ServerResponse } from "node:http";
-import { type ChatCompletionChunk, ProviderError, rawJsonOf } from "@nexus/gateway";
+import {
+  type ChatCompletionChunk,
+  PassThroughChunk,
+  ProviderError,
+  passThroughSourceOf,
+  rawJsonOf,
+} from "@nexus/gateway";
 import type { FastifyReply } from "fastify";
 
 const done = "data: [DONE]\n\n";
@@ -15,6 +21,9 @@ const done = "data: [DONE]\n\n";
  * (an upstream read often carries many) leave in one write at the end of the tick (TickBatch),
  * and the last of them, `[DONE]` and the chunked terminator share one. Nothing waits to be
  * batched: a chunk goes out in the tick it arrives in.
+ *
+ * Chunks are read through the gateway's pass-through lane where it has one: an upstream's plain
+ * content chunks arrive as the text they came in and leave as it, never parsed.
  *
  * The reply is hijacked (Fastify sends nothing itself); its headers so far (the request id) go
  * with the response, and its `onResponse` hooks still run when the response finishes.
@@ -35,14 +44,15 @@ export async function sendChatCompletionStream(
     "x-accel-buffering": "no",
   });
   const batch = new TickBatch(response);
+  const passThrough = passThroughSourceOf(chunks);
   let finished = false;
   try {
-    let result = first;
+    let result: IteratorResult<ChatCompletionChunk | PassThroughChunk> = first;
     while (!result.done) {
       // An upstream's chunk goes out as the text it came in: no second serialization per chunk.
-      batch.add(`data: ${rawJsonOf(result.value) ?? JSON.stringify(result.value)}\n\n`);
+      batch.add(`data: ${jsonTextOf(result.value)}\n\n`);
       if (response.writableNeedDrain && !(await drained(response))) return;
-      result = await chunks.next();
+      result = await (passThrough ? passThrough.nextPassThrough() : chunks.next());
     }
     finished = true;
     batch.end(done);
@@ -58,6 +68,11 @@ export async function sendChatCompletionStream(
   } finally {
     if (!finished) await chunks.return?.();
   }
+}
+
+function jsonTextOf(chunk: ChatCompletionChunk | PassThroughChunk): string {
+  if (chunk instanceof PassThroughChunk) return chunk.text;
+  return rawJsonOf(chunk) ?? JSON.stringify(chunk);
 }
 
 /**

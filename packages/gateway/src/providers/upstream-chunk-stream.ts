@@ -1,4 +1,9 @@
 import type { ChatCompletionChunk } from "../protocol/openai-chat.ts";
+import {
+  PassThroughChunk,
+  type PassThroughChunkSource,
+  scanPassThroughChunk,
+} from "../protocol/pass-through-chunk.ts";
 import { ServerSentEventDecoder } from "../protocol/server-sent-events.ts";
 import { ProviderError } from "./provider-error.ts";
 import type { UpstreamCall } from "./upstream-call.ts";
@@ -20,7 +25,9 @@ export interface UpstreamChunkSource {
 // connection goes back to the pool; an upstream that keeps it open longer loses it.
 const drainAfterDoneMs = 5_000;
 
-const endOfStream: IteratorResult<ChatCompletionChunk> = { done: true, value: undefined };
+const endOfStream: IteratorResult<never> = { done: true, value: undefined };
+
+type Ready = ChatCompletionChunk | PassThroughChunk;
 
 /**
  * The chunks of an OpenAI chat stream, read from the upstream's SSE body as they arrive.
@@ -31,16 +38,22 @@ const endOfStream: IteratorResult<ChatCompletionChunk> = { done: true, value: un
  * when the queue is empty. A failure met while reading ahead is thrown after the chunks that
  * came before it, as if read one by one.
  *
+ * After the first chunk, plain content chunks are not parsed as they arrive: they wait as
+ * PassThroughChunks (their text and the facts read off it), parsed by `next()` when taken, or
+ * handed over as they are by `nextPassThrough()` to a consumer that forwards the text.
+ *
  * Ends at `[DONE]` (the rest of the body is drained in the background, keeping the connection),
  * or at the body's end after a `finish_reason` (some servers skip `[DONE]`); a body that ends
  * before either lost output and fails. `return()` cancels the upstream call: aborting closes the
  * connection, which is how vLLM and OpenAI learn to stop generating.
  */
-export class UpstreamChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
+export class UpstreamChunkStream
+  implements AsyncIterableIterator<ChatCompletionChunk>, PassThroughChunkSource
+{
   private call: UpstreamCall | undefined;
   private body: Body | undefined;
   private readonly decoder = new ServerSentEventDecoder();
-  private ready: ChatCompletionChunk[] = [];
+  private ready: Ready[] = [];
   private taken = 0;
   /** What went wrong while reading ahead; thrown once the chunks before it are taken. */
   private failure: unknown;
@@ -77,6 +90,19 @@ export class UpstreamChunkStream implements AsyncIterableIterator<ChatCompletion
   }
 
   next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (this.taken < this.ready.length) {
+      try {
+        return Promise.resolve({ done: false, value: this.objectOf(this.take()) });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.read().then((result) =>
+      result.done ? result : { done: false, value: this.objectOf(result.value) },
+    );
+  }
+
+  nextPassThrough(): Promise<IteratorResult<Ready>> {
     if (this.taken < this.ready.length) return Promise.resolve({ done: false, value: this.take() });
     return this.read();
   }
@@ -87,7 +113,22 @@ export class UpstreamChunkStream implements AsyncIterableIterator<ChatCompletion
     return Promise.resolve(endOfStream);
   }
 
-  private async read(): Promise<IteratorResult<ChatCompletionChunk>> {
+  /** A taken chunk as an object: a pass-through one is parsed now (bad JSON fails the stream here). */
+  private objectOf(chunk: Ready): ChatCompletionChunk {
+    if (!(chunk instanceof PassThroughChunk)) return chunk;
+    try {
+      return chunk.value();
+    } catch (error) {
+      // What was read ahead after it is not passed on: the stream failed here.
+      this.ready = [];
+      this.taken = 0;
+      const failure = this.call ? this.call.failure(error, this.afterFirstByte) : error;
+      this.settle(false);
+      throw failure;
+    }
+  }
+
+  private async read(): Promise<IteratorResult<Ready>> {
     try {
       if (!this.body && !this.settled) await this.open();
       while (!this.settled) {
@@ -126,8 +167,8 @@ export class UpstreamChunkStream implements AsyncIterableIterator<ChatCompletion
     body.on("readable", this.onBodyChange);
   }
 
-  private take(): ChatCompletionChunk {
-    const chunk = this.ready[this.taken] as ChatCompletionChunk;
+  private take(): Ready {
+    const chunk = this.ready[this.taken] as Ready;
     this.taken++;
     if (this.taken === this.ready.length) {
       this.ready = [];
@@ -152,6 +193,14 @@ export class UpstreamChunkStream implements AsyncIterableIterator<ChatCompletion
       if (data === "[DONE]") {
         this.sawDone = true;
         return;
+      }
+      // The first chunk is always parsed: an upstream that does not send JSON fails before the
+      // first byte reaches the client, while another deployment can still answer.
+      const scan = this.afterFirstByte ? scanPassThroughChunk(data) : undefined;
+      if (scan) {
+        if (scan.finishes) this.sawFinishReason = true;
+        this.ready.push(new PassThroughChunk(data, scan.contentChars, scan.finishes, this.source.parse));
+        continue;
       }
       let chunk: ChatCompletionChunk;
       try {
@@ -180,7 +229,7 @@ export class UpstreamChunkStream implements AsyncIterableIterator<ChatCompletion
     this.failure = error;
   }
 
-  private complete(): IteratorResult<ChatCompletionChunk> {
+  private complete(): IteratorResult<never> {
     this.settle(true);
     return endOfStream;
   }

@@ -1,4 +1,9 @@
 import type { ChatCompletionChunk } from "../protocol/openai-chat.ts";
+import {
+  type PassThroughChunk,
+  type PassThroughChunkSource,
+  passThroughSourceOf,
+} from "../protocol/pass-through-chunk.ts";
 import type { ProviderError } from "../providers/provider-error.ts";
 import type { Alias } from "./gateway-config.ts";
 import { type HeldAttempt, settleFailure } from "./route-attempts.ts";
@@ -22,23 +27,29 @@ interface RoutedChunksOptions {
  * when the consumer stops early (`return()`, which cancels the upstream), or when the request
  * aborts while nobody is reading.
  */
-export function routedChunks(options: RoutedChunksOptions): AsyncIterableIterator<ChatCompletionChunk> {
+export function routedChunks(
+  options: RoutedChunksOptions,
+): AsyncIterableIterator<ChatCompletionChunk> & PassThroughChunkSource {
   return new RoutedChunks(options);
 }
 
-const finishedResult: IteratorResult<ChatCompletionChunk> = { done: true, value: undefined };
+type Chunk = ChatCompletionChunk | PassThroughChunk;
+
+const finishedResult: IteratorResult<never> = { done: true, value: undefined };
 
 /**
  * This runs once per chunk of every stream, so it keeps to one promise per `next()`: the request's
  * abort is watched by one listener for the whole stream (after the first chunk only the request
  * can abort the attempt), which also settles a `next()` still waiting on an upstream slow to notice.
  */
-class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> {
+class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk>, PassThroughChunkSource {
   private first: ChatCompletionChunk | undefined;
+  /** The upstream's pass-through lane, when it has one. */
+  private readonly passThrough: PassThroughChunkSource | undefined;
   private finished = false;
   private pendingError: ProviderError | undefined;
   /** The waiting `next()`'s settlers, while one waits on the upstream. */
-  private resolveWaiting: ((result: IteratorResult<ChatCompletionChunk>) => void) | undefined;
+  private resolveWaiting: ((result: IteratorResult<Chunk>) => void) | undefined;
   private rejectWaiting: ((error: unknown) => void) | undefined;
   private readonly onRequestAbort = () => {
     // The client left or the total timeout fired: give everything back now, reading or not.
@@ -48,7 +59,7 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> {
     // A waiting `next()` was told by `fail`; else the next call is.
     if (!someoneWaits) this.pendingError = error;
   };
-  private readonly onUpstreamResult = (result: IteratorResult<ChatCompletionChunk>) => {
+  private readonly onUpstreamResult = (result: IteratorResult<Chunk>) => {
     const resolve = this.resolveWaiting;
     this.resolveWaiting = undefined;
     this.rejectWaiting = undefined;
@@ -70,7 +81,7 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> {
     reject(this.finished ? this.takePendingError(thrown) : this.fail(thrown));
   };
   private readonly wait = (
-    resolve: (result: IteratorResult<ChatCompletionChunk>) => void,
+    resolve: (result: IteratorResult<Chunk>) => void,
     reject: (error: unknown) => void,
   ) => {
     this.resolveWaiting = resolve;
@@ -79,6 +90,7 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> {
 
   constructor(private readonly options: RoutedChunksOptions) {
     this.first = options.first;
+    this.passThrough = passThroughSourceOf(options.upstream);
     const { signal } = options.scope;
     signal.addEventListener("abort", this.onRequestAbort, { once: true });
     if (signal.aborted) this.onRequestAbort();
@@ -89,6 +101,14 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> {
   }
 
   next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    return this.pull(false) as Promise<IteratorResult<ChatCompletionChunk>>;
+  }
+
+  nextPassThrough(): Promise<IteratorResult<Chunk>> {
+    return this.pull(true);
+  }
+
+  private pull(passThrough: boolean): Promise<IteratorResult<Chunk>> {
     if (this.pendingError) return Promise.reject(this.takePendingError(undefined));
     if (this.finished) return Promise.resolve(finishedResult);
     const first = this.first;
@@ -96,8 +116,10 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk> {
       this.first = undefined;
       return Promise.resolve({ done: false, value: first });
     }
-    const result = new Promise<IteratorResult<ChatCompletionChunk>>(this.wait);
-    this.options.upstream.next().then(this.onUpstreamResult, this.onUpstreamError);
+    const result = new Promise<IteratorResult<Chunk>>(this.wait);
+    const { upstream } = this.options;
+    const read = passThrough && this.passThrough ? this.passThrough.nextPassThrough() : upstream.next();
+    read.then(this.onUpstreamResult, this.onUpstreamError);
     return result;
   }
 
