@@ -8,6 +8,28 @@ const modes: Array<{ mode: SearchMode; title: string }> = [
   { mode: "fulltext", title: "Full text (BM25)" },
 ];
 
+/** A chunk's size as ingestion counted it: "128 tokens", or "~128 tokens" where only estimated. */
+export function chunkTokensLabel(metadata: Record<string, unknown> | undefined): string | null {
+  const tokens = metadata?.tokens;
+  if (typeof tokens !== "number" || !Number.isFinite(tokens)) return null;
+  return `${metadata?.tokensEstimated === true ? "~" : ""}${tokens} tokens`;
+}
+
+function ChunkTokens({ metadata }: { metadata: Record<string, unknown> | undefined }) {
+  const label = chunkTokensLabel(metadata);
+  if (!label) return null;
+  const title =
+    metadata?.tokensEstimated === true
+      ? "Estimated: the embedding model's tokenizer was not reachable"
+      : "Counted by the embedding model's tokenizer";
+  return (
+    <span className="kb-chunk-tokens" title={title}>
+      {" "}
+      · {label}
+    </span>
+  );
+}
+
 /** Hit testing, as in Dify and FastGPT: one query, each mode's hits side by side with their scores. */
 export function HitTesting({ knowledgeBaseId }: { knowledgeBaseId: string }) {
   const [query, setQuery] = useState("");
@@ -65,6 +87,7 @@ export function HitTesting({ knowledgeBaseId }: { knowledgeBaseId: string }) {
                       {hit.citation.documentName}
                       {hit.citation.page ? `, page ${hit.citation.page}` : ""} · chunk{" "}
                       {hit.citation.position + 1}
+                      <ChunkTokens metadata={hit.metadata} />
                     </div>
                     <p>{hit.content.length > 300 ? `${hit.content.slice(0, 300)}…` : hit.content}</p>
                   </li>

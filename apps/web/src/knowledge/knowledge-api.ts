@@ -44,6 +44,8 @@ export interface Hit {
     position: number;
     page: number | null;
   };
+  /** The chunk's metadata: heading path, row… and `tokens` (`tokensEstimated` when only estimated). */
+  metadata: Record<string, unknown>;
 }
 
 export type HitTest = Record<SearchMode, { hits: Hit[]; tookMs: number }>;
