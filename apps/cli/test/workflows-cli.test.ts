@@ -1,10 +1,15 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../../packages/core/src/testing/test-databases.ts";
 import { runCli } from "./run-cli.ts";
 
 const fixtures = path.resolve(import.meta.dirname, "../../../../shared/fixtures/dify");
+/** Hostile DSLs the graph check refuses; each file's first line says what it must answer. */
+const rejected = path.resolve(
+  import.meta.dirname,
+  "../../../packages/workflows/src/graph/__fixtures__/rejected",
+);
 
 describe("nexus workflows on the local data directory", { timeout: 180_000 }, () => {
   let dataDir: string;
@@ -72,5 +77,31 @@ describe("nexus workflows on the local data directory", { timeout: 180_000 }, ()
     const unknown = await runCli(["workflows", "run", "wf_doesnotexist"], env());
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/not found/);
+  });
+
+  it("refuses a DSL whose node settings have the wrong type, naming the node, and stores nothing", async () => {
+    const before = await runCli(["workflows", "list", "--json"], env());
+    const refused = await runCli(
+      ["workflows", "import", path.join(rejected, "http-timeout-is-text.yml")],
+      env(),
+    );
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain(
+      `Node 'Fetch' (fetch): setting 'timeout' must be an object, not a string ("10")`,
+    );
+    expect(refused.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    const after = await runCli(["workflows", "list", "--json"], env());
+    expect(after.stdout).toBe(before.stdout);
+
+    // Another wrong type, as a file of the user's own: the message is the one the fixture expects.
+    const hostile = readFileSync(path.join(rejected, "loop-count-is-not-a-number.yml"), "utf8");
+    const expected = /^# expect: (.+)$/m.exec(hostile)?.[1] as string;
+    expect(expected).toMatch(/^Node 'Repeat' \(loop\): /);
+    const bad = path.join(dataDir, "bad.yml");
+    writeFileSync(bad, hostile);
+    const loop = await runCli(["workflows", "import", bad], env());
+    expect(loop.code, loop.stderr).toBe(2);
+    expect(loop.stderr).toContain(expected);
   });
 });
