@@ -125,9 +125,12 @@ try {
   const succeeded = outcomes.filter((outcome) => outcome.status === "succeeded").length;
   const rows = await store.db
     .selectFrom("workflow_runs")
-    .select(["id", "runner_id", "status"])
+    .select(["id", "runner_id", "status", "error"])
     .where("workflow_id", "=", workflow.id)
     .execute();
+  for (const row of rows.filter((run) => run.status !== "succeeded")) {
+    console.log(`not succeeded: run ${row.id} on ${row.runner_id}: ${row.status}: ${row.error}`);
+  }
   const successes = await store.db
     .selectFrom("workflow_node_runs")
     .select(["run_id", (eb) => eb.fn.countAll<number>().as("count")])

@@ -36,8 +36,27 @@ function agentsFor(policyKey: string) {
   return pair;
 }
 
-/** One HTTP exchange with Dify's three timeouts (connect, write, read = longest silence). */
-export function sendOnce(options: SendOptions): Promise<RawResponse> {
+/** A kept-alive socket the server closed as we reused it: the server never saw the request. */
+class StaleSocketError extends Error {}
+
+const staleCodes = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * One HTTP exchange with Dify's three timeouts (connect, write, read = longest silence). A request
+ * sent on a reused keep-alive socket that the server closed at that moment (its idle timeout) fails
+ * before any response byte; it is sent again once on a new connection, as browsers do, since the
+ * server closed the socket without reading it.
+ */
+export async function sendOnce(options: SendOptions): Promise<RawResponse> {
+  try {
+    return await exchange(options, true);
+  } catch (error) {
+    if (!(error instanceof StaleSocketError)) throw error;
+    return exchange(options, false);
+  }
+}
+
+function exchange(options: SendOptions, reuse: boolean): Promise<RawResponse> {
   const { url, timeouts } = options;
   const secure = url.protocol === "https:";
   const pair = agentsFor(options.policy.key);
@@ -60,7 +79,8 @@ export function sendOnce(options: SendOptions): Promise<RawResponse> {
     const request = (secure ? https : http).request(url, {
       method: options.method,
       headers,
-      agent: secure ? pair.https : pair.http,
+      // The retry after a stale socket opens a new connection rather than take another idle one.
+      agent: reuse ? (secure ? pair.https : pair.http) : false,
       lookup: guardedLookup(options.policy) as never,
       ...(secure ? { rejectUnauthorized: options.verifyTls } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -79,9 +99,12 @@ export function sendOnce(options: SendOptions): Promise<RawResponse> {
     request.on("finish", () => {
       phase(timeouts.readMs, `${url.host} sent no response within ${timeouts.readMs / 1000} s`);
     });
+    let responded = false;
     request.on("error", (error: Error & { code?: string }) => {
       if (error instanceof HttpRequestError) fail(error);
-      else if (error.name === "AbortError")
+      else if (request.reusedSocket && !responded && staleCodes.has(error.code ?? "")) {
+        fail(new StaleSocketError(error.message));
+      } else if (error.name === "AbortError")
         fail(new HttpRequestError("aborted", "the request was cancelled"));
       else
         fail(
@@ -89,6 +112,7 @@ export function sendOnce(options: SendOptions): Promise<RawResponse> {
         );
     });
     request.on("response", (response) => {
+      responded = true;
       const chunks: Buffer[] = [];
       let size = 0;
       phase(timeouts.readMs, `${url.host} stopped sending the response for ${timeouts.readMs / 1000} s`);
