@@ -27,66 +27,83 @@ export interface TokenCounts {
   completionTokens: number;
 }
 
+type NotedFields = Partial<
+  Omit<GatewayCallRecord, "context" | "endpoint" | "stream" | "durationMs" | "status" | "errorType">
+>;
+
 /**
  * Measures one gateway call and reports it exactly once, whichever way it ends. Reporting never
- * throws: accounting must not fail a request.
+ * throws: accounting must not fail a request. The call's fields live on the meter and the record
+ * is built once, when reported (this runs for every request).
  */
 export class CallMeter {
   private readonly started = performance.now();
-  private readonly record: Omit<GatewayCallRecord, "durationMs" | "status">;
   private reported = false;
+  private alias = "(unresolved)";
+  private deployment: Deployment | undefined = undefined;
+  private cache: GatewayCallRecord["cache"] = "none";
+  private promptTokens = 0;
+  private completionTokens = 0;
+  private ttftMs: number | undefined = undefined;
+  private attempts = 0;
 
   constructor(
-    context: RequestContext,
-    endpoint: GatewayCallRecord["endpoint"],
-    stream: boolean,
+    private readonly context: RequestContext,
+    private readonly endpoint: GatewayCallRecord["endpoint"],
+    private readonly stream: boolean,
     private readonly onCall: ((record: GatewayCallRecord) => void) | undefined,
-  ) {
-    this.record = {
-      context,
-      endpoint,
-      stream,
-      alias: "(unresolved)",
-      cache: "none",
-      promptTokens: 0,
-      completionTokens: 0,
-      attempts: 0,
-    };
-  }
+  ) {}
 
   get elapsedMs(): number {
     return performance.now() - this.started;
   }
 
   /** Fills in what is known so far (alias, deployment, cache outcome, tokens, TTFT). */
-  note(
-    fields: Partial<Omit<GatewayCallRecord, "context" | "endpoint" | "stream" | "durationMs" | "status">>,
-  ): void {
-    Object.assign(this.record, fields);
+  note(fields: NotedFields): void {
+    if (fields.alias !== undefined) this.alias = fields.alias;
+    if (fields.deployment !== undefined) this.deployment = fields.deployment;
+    if (fields.cache !== undefined) this.cache = fields.cache;
+    if (fields.promptTokens !== undefined) this.promptTokens = fields.promptTokens;
+    if (fields.completionTokens !== undefined) this.completionTokens = fields.completionTokens;
+    if (fields.ttftMs !== undefined) this.ttftMs = fields.ttftMs;
+    if (fields.attempts !== undefined) this.attempts = fields.attempts;
   }
 
-  succeeded(fields: Partial<GatewayCallRecord> = {}): void {
-    this.report({ ...fields, status: 200 });
+  succeeded(fields?: NotedFields): void {
+    if (fields) this.note(fields);
+    this.report(200, undefined);
   }
 
   /** The client went away before the end (or stopped reading). */
   abandoned(): void {
-    this.report({ status: 499, errorType: "client_closed" });
+    this.report(499, "client_closed");
   }
 
   failed(error: unknown): void {
-    const outcome =
-      error instanceof ProviderError
-        ? { status: error.status, errorType: error.options.type }
-        : { status: 500, errorType: "internal_error" };
-    this.report(outcome);
+    if (error instanceof ProviderError) this.report(error.status, error.options.type);
+    else this.report(500, "internal_error");
   }
 
-  private report(fields: Partial<GatewayCallRecord> & { status: number }): void {
+  private report(status: number, errorType: string | undefined): void {
     if (this.reported) return;
     this.reported = true;
+    if (!this.onCall) return;
     try {
-      this.onCall?.({ ...this.record, ...fields, durationMs: this.elapsedMs });
+      this.onCall({
+        context: this.context,
+        endpoint: this.endpoint,
+        alias: this.alias,
+        deployment: this.deployment,
+        stream: this.stream,
+        cache: this.cache,
+        status,
+        errorType,
+        promptTokens: this.promptTokens,
+        completionTokens: this.completionTokens,
+        ttftMs: this.ttftMs,
+        durationMs: this.elapsedMs,
+        attempts: this.attempts,
+      });
     } catch {
       // Accounting must never fail a request.
     }

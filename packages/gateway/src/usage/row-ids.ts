@@ -18,5 +18,18 @@ export function newRowId(prefix: string): string {
   let random = "";
   for (let i = offset; i < offset + idRandomBytes; i++) random += alphabet[(pool[i] as number) % 36];
   offset += idRandomBytes;
-  return `${prefix}_${Date.now().toString(36).padStart(9, "0")}${random}`;
+  return `${prefix}_${timePart()}${random}`;
+}
+
+let lastMs = Number.NaN;
+let lastTime = "";
+
+/** The time part, made once per millisecond. */
+function timePart(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = now.toString(36).padStart(9, "0");
+  }
+  return lastTime;
 }

@@ -1,7 +1,7 @@
 import type { GatewayUsageTable, Metrics, Store } from "@nexus/core";
 import { newRowId } from "./row-ids.ts";
 import { createUsageBatchInsert } from "./usage-batch-insert.ts";
-import { BoundedLabel, gatewayMetrics } from "./usage-metrics.ts";
+import { BoundedLabel, DeploymentSeries, gatewayMetrics } from "./usage-metrics.ts";
 import { cacheOutcomes, type UsageRecord, usageCost, usageEndpoints } from "./usage-record.ts";
 
 export interface UsageRecorder {
@@ -48,11 +48,13 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const onError = options.onError ?? (() => {});
   const batchSize = options.batchSize ?? 200;
   const maxQueuedRows = options.maxQueuedRows ?? 20_000;
-  const series = gatewayMetrics(options.metrics);
+  const metrics = gatewayMetrics(options.metrics);
   const insert = createUsageBatchInsert(store);
   const aliases = new BoundedLabel();
   const deployments = new BoundedLabel();
   const errorTypes = new BoundedLabel(50);
+  // Bounded like the labels it is keyed by (BoundedLabel folds the rest into `other`).
+  const seriesByDeployment = new Map<string, DeploymentSeries>();
   let queue: UsageRow[] = [];
   let flushing: Promise<void> = Promise.resolve();
   let flushQueued = false;
@@ -63,14 +65,17 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   function observe(row: UsageRow): void {
     const alias = aliases.value(row.alias);
     const deployment = deployments.value(row.deployment);
-    series.requests.inc({ alias, deployment, status: String(row.status), cache: row.cache });
-    series.duration.observe({ alias, deployment }, row.duration_ms / 1000);
-    if (row.ttft_ms !== null) series.ttft.observe({ alias, deployment }, row.ttft_ms / 1000);
-    if (row.prompt_tokens > 0)
-      series.tokens.inc({ alias, deployment, direction: "prompt" }, row.prompt_tokens);
-    if (row.completion_tokens > 0) {
-      series.tokens.inc({ alias, deployment, direction: "completion" }, row.completion_tokens);
+    const key = `${alias}\u0000${deployment}`;
+    let series = seriesByDeployment.get(key);
+    if (!series) {
+      series = new DeploymentSeries(metrics, alias, deployment);
+      seriesByDeployment.set(key, series);
     }
+    series.requestsFor(row.status, row.cache).value += 1;
+    series.duration.observe(row.duration_ms / 1000);
+    if (row.ttft_ms !== null) series.ttft.observe(row.ttft_ms / 1000);
+    if (row.prompt_tokens > 0) series.promptTokens.value += row.prompt_tokens;
+    if (row.completion_tokens > 0) series.completionTokens.value += row.completion_tokens;
   }
 
   function flush(): Promise<void> {
@@ -112,7 +117,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     },
 
     recordUpstreamError(deploymentId, type) {
-      series.upstreamErrors.inc({
+      metrics.upstreamErrors.inc({
         deployment: deployments.value(deploymentId),
         type: errorTypes.value(type),
       });
@@ -153,7 +158,7 @@ function toRow(record: UsageRecord): UsageRow {
     ttft_ms: ttft,
     duration_ms: count(record.durationMs),
     cost: usageCost(record.pricing, promptTokens, completionTokens),
-    created_at: validDate(record.startedAt).toISOString(),
+    created_at: createdAt(record.startedAt),
   };
 }
 
@@ -166,6 +171,16 @@ function text(value: string | null | undefined): string | null {
   return value.length > 256 ? value.slice(0, 256) : value;
 }
 
-function validDate(value: Date | undefined): Date {
-  return value instanceof Date && !Number.isNaN(value.getTime()) ? value : new Date();
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/** ISO-8601 text of the start, or of now; now's text is made once per millisecond (rows come in bursts). */
+function createdAt(startedAt: Date | undefined): string {
+  if (startedAt instanceof Date && !Number.isNaN(startedAt.getTime())) return startedAt.toISOString();
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
