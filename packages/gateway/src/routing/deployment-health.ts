@@ -95,6 +95,7 @@ const average = (previous: number | null, sample: number) =>
  */
 export class DeploymentHealthTracker {
   private readonly deployments = new Map<string, TrackedDeployment>();
+  private readonly byDeployment = new WeakMap<Deployment, TrackedDeployment>();
   private readonly now: () => number;
   private readonly failureThreshold: number;
   private readonly errorRateThreshold: number;
@@ -138,30 +139,31 @@ export class DeploymentHealthTracker {
     const tracked = this.track(deployment);
     const { trial } = tracked.breaker.admit(this.now());
     tracked.inFlight++;
-    let reported = false;
-    const report = (outcome: () => void) => {
-      if (reported) return;
-      reported = true;
-      tracked.inFlight--;
-      outcome();
-    };
-    return {
-      succeeded: (timing) =>
-        report(() => {
-          if (timing.latencyMs !== undefined)
-            tracked.latencyMs = average(tracked.latencyMs, timing.latencyMs);
-          if (timing.ttftMs !== undefined) tracked.ttftMs = average(tracked.ttftMs, timing.ttftMs);
-          tracked.consecutiveFailures = 0;
-          this.remember(tracked, false);
-          tracked.breaker.onSuccess(trial);
-        }),
-      failed: (error, timing) =>
-        report(() => {
-          this.options.onFailure?.(tracked.deploymentId, error);
-          this.recordFailure(tracked, trial, error, timing);
-        }),
-      released: () => report(() => tracked.breaker.onTrialReleased(trial)),
-    };
+    return new TrackedAttempt(this, tracked, trial);
+  }
+
+  /** A TrackedAttempt's success. */
+  attemptSucceeded(
+    tracked: TrackedDeployment,
+    trial: boolean,
+    timing: { latencyMs?: number; ttftMs?: number },
+  ): void {
+    if (timing.latencyMs !== undefined) tracked.latencyMs = average(tracked.latencyMs, timing.latencyMs);
+    if (timing.ttftMs !== undefined) tracked.ttftMs = average(tracked.ttftMs, timing.ttftMs);
+    tracked.consecutiveFailures = 0;
+    this.remember(tracked, false);
+    tracked.breaker.onSuccess(trial);
+  }
+
+  /** A TrackedAttempt's failure. */
+  attemptFailed(
+    tracked: TrackedDeployment,
+    trial: boolean,
+    error: ProviderError,
+    timing: { ttftMs?: number; latencyMs?: number } | undefined,
+  ): void {
+    this.options.onFailure?.(tracked.deploymentId, error);
+    this.recordFailure(tracked, trial, error, timing);
   }
 
   /** An active check reached an open deployment: let a trial request through now. */
@@ -246,6 +248,9 @@ export class DeploymentHealthTracker {
   }
 
   private track(deployment: Deployment): TrackedDeployment {
+    // Looked up several times per request: by the deployment object first (aliases keep theirs).
+    const known = this.byDeployment.get(deployment);
+    if (known && known.deploymentId === deployment.id) return known;
     const key = keyOf(deployment);
     let tracked = this.deployments.get(key);
     if (!tracked) {
@@ -253,6 +258,38 @@ export class DeploymentHealthTracker {
       this.deployments.set(key, tracked);
     }
     tracked.deploymentId = deployment.id;
+    this.byDeployment.set(deployment, tracked);
     return tracked;
+  }
+}
+
+/** One request's hold on a deployment (see DeploymentAttempt): the first outcome reported counts. */
+class TrackedAttempt implements DeploymentAttempt {
+  private reported = false;
+
+  constructor(
+    private readonly tracker: DeploymentHealthTracker,
+    private readonly tracked: TrackedDeployment,
+    private readonly trial: boolean,
+  ) {}
+
+  succeeded(timing: { latencyMs?: number; ttftMs?: number }): void {
+    if (this.settle()) this.tracker.attemptSucceeded(this.tracked, this.trial, timing);
+  }
+
+  failed(error: ProviderError, timing?: { ttftMs?: number; latencyMs?: number }): void {
+    if (this.settle()) this.tracker.attemptFailed(this.tracked, this.trial, error, timing);
+  }
+
+  released(): void {
+    if (this.settle()) this.tracked.breaker.onTrialReleased(this.trial);
+  }
+
+  /** True for the first outcome only. */
+  private settle(): boolean {
+    if (this.reported) return false;
+    this.reported = true;
+    this.tracked.inFlight--;
+    return true;
   }
 }

@@ -73,32 +73,37 @@ export async function runAttempts<T>(
 ): Promise<AttemptsSuccess<T>> {
   const { health, now } = environment;
   const usable = usableTargets(environment, alias, request);
-  const order = planOrder(environment, alias, request, usable);
+  const plan: AttemptPlan = {
+    order: planOrder(environment, alias, request, usable),
+    usable,
+    cursor: 0,
+    attempts: 0,
+    // Tries per deployment id; made on the first retry (most requests never retry).
+    tries: undefined,
+  };
   const retries = Math.max(0, alias.retries ?? 0);
-  const tries = new Map<string, number>();
-  let cursor = 0;
-  let attempts = 0;
   let lastError: ProviderError | undefined;
 
-  const failWith = (error: ProviderError): never => {
-    if (error.status === 499 || attempts <= 1) throw error;
-    throw exhausted(error, alias, tries.size, attempts);
-  };
-
-  while (attempts <= retries) {
-    if (scope.abortedBy()) failWith(requestAbortError(scope, alias));
-    const next = nextTarget();
+  while (plan.attempts <= retries) {
+    if (scope.abortedBy()) throw finalError(requestAbortError(scope, alias), alias, plan);
+    const next = nextTarget(health, plan);
     if (!next) break;
     const { target, force } = next;
     const { deployment } = target;
-    const previousTries = tries.get(deployment.id) ?? 0;
+    const previousTries = plan.tries?.get(deployment.id) ?? 0;
     if (previousTries > 0) {
-      await backoff(previousTries).catch(() => failWith(requestAbortError(scope, alias)));
+      const base = Math.min(maxBackoffMs, environment.retryBackoffMs * 2 ** (previousTries - 1));
+      try {
+        await delay(base * (0.5 + environment.random() / 2), scope.signal);
+      } catch {
+        throw finalError(requestAbortError(scope, alias), alias, plan);
+      }
     }
     const record = health.begin(deployment, force);
     if (!record) continue;
-    attempts++;
-    tries.set(deployment.id, previousTries + 1);
+    plan.attempts++;
+    plan.tries ??= new Map();
+    plan.tries.set(deployment.id, previousTries + 1);
 
     let releaseSlot: (() => void) | undefined;
     let attempt: AttemptScope | undefined;
@@ -112,7 +117,11 @@ export async function runAttempts<T>(
       attempt = startAttemptScope(scope.signal, alias.timeouts?.firstTokenMs);
       startedAt = now();
       const value = await untilAborted(execute(target, attempt), attempt.signal);
-      return { value, attempts, held: { target, record, scope: attempt, releaseSlot, startedAt } };
+      return {
+        value,
+        attempts: plan.attempts,
+        held: { target, record, scope: attempt, releaseSlot, startedAt },
+      };
     } catch (thrown) {
       attempt?.end(true);
       releaseSlot?.();
@@ -125,35 +134,50 @@ export async function runAttempts<T>(
         afterFirstByte: false,
       });
       lastError = error;
-      if (!error.retryable) failWith(error);
+      if (!error.retryable) throw finalError(error, alias, plan);
     }
   }
-  if (lastError) failWith(lastError);
+  if (lastError) throw finalError(lastError, alias, plan);
   throw noUsableDeployment(alias, "every deployment is unavailable");
+}
 
-  /** The next deployment in the cyclic order that can take a request now; a forced probe if none could at all. */
-  function nextTarget(): { target: Target; force: boolean } | undefined {
-    for (let step = 0; step < order.length; step++) {
-      const index = (cursor + step) % order.length;
-      const target = order[index] as Target;
-      if (health.isAvailable(target.deployment)) {
-        cursor = index + 1;
-        return { target, force: false };
-      }
+/** Where one request's attempts stand. */
+interface AttemptPlan {
+  order: Target[];
+  usable: Target[];
+  /** Where in `order` the next attempt starts looking. */
+  cursor: number;
+  attempts: number;
+  tries: Map<string, number> | undefined;
+}
+
+/** The error a request ends with: as is for a client abort or a single attempt, else "exhausted". */
+function finalError(error: ProviderError, alias: Alias, plan: AttemptPlan): ProviderError {
+  if (error.status === 499 || plan.attempts <= 1) return error;
+  return exhausted(error, alias, plan.tries?.size ?? 0, plan.attempts);
+}
+
+/** The next deployment in the cyclic order that can take a request now; a forced probe if none could at all. */
+function nextTarget(
+  health: DeploymentHealthTracker,
+  plan: AttemptPlan,
+): { target: Target; force: boolean } | undefined {
+  const { order } = plan;
+  for (let step = 0; step < order.length; step++) {
+    const index = (plan.cursor + step) % order.length;
+    const target = order[index] as Target;
+    if (health.isAvailable(target.deployment)) {
+      plan.cursor = index + 1;
+      return { target, force: false };
     }
-    // Nothing passes (every circuit open, or rate-limited): probe the one that failed longest ago
-    // rather than failing fast, once per request.
-    if (attempts > 0 || usable.length === 0) return undefined;
-    const probe = [...usable].sort(
-      (a, b) => health.lastFailureAt(a.deployment) - health.lastFailureAt(b.deployment),
-    )[0];
-    return probe ? { target: probe, force: true } : undefined;
   }
-
-  function backoff(previousTries: number): Promise<void> {
-    const base = Math.min(maxBackoffMs, environment.retryBackoffMs * 2 ** (previousTries - 1));
-    return delay(base * (0.5 + environment.random() / 2), scope.signal);
-  }
+  // Nothing passes (every circuit open, or rate-limited): probe the one that failed longest ago
+  // rather than failing fast, once per request.
+  if (plan.attempts > 0 || plan.usable.length === 0) return undefined;
+  const probe = [...plan.usable].sort(
+    (a, b) => health.lastFailureAt(a.deployment) - health.lastFailureAt(b.deployment),
+  )[0];
+  return probe ? { target: probe, force: true } : undefined;
 }
 
 /** The alias's deployments whose provider exists (and can embed, for embeddings); throws 404 when none. */
@@ -183,6 +207,11 @@ function planOrder(
   usable: Target[],
 ): Target[] {
   const { health, gate } = environment;
+  // One deployment (the usual alias, and every bare model name): no order to decide.
+  if (usable.length === 1) {
+    const [only] = usable as [Target];
+    return health.isAvailable(only.deployment) ? usable : [];
+  }
   const available = usable.filter((target) => health.isAvailable(target.deployment));
   if (available.length === 0) return [];
   const strategy = routingStrategies[alias.strategy] ?? routingStrategies.weighted;
