@@ -286,7 +286,10 @@ for (const row of results) {
 /** The ratio of two targets' CPU per request round by round (same round, same load): its range. */
 function roundRatios(a: { rounds: number[] }, b: { rounds: number[] }): string {
   const ratios = a.rounds.map((value, index) => value / (b.rounds[index] ?? Number.NaN));
-  return `per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×`;
+  return (
+    `per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×, ` +
+    `median ${median(ratios).toFixed(2)}×`
+  );
 }
 
 for (const mode of modes) {
