@@ -15,6 +15,12 @@ export type StoreOptions =
 export interface Store {
   db: Kysely<Database>;
   dialect: "sqlite" | "postgres";
+  /**
+   * SQLite stores only: the connection itself, for a hot path that prepares a statement once.
+   * Use it only inside `db.connection().execute(...)`, which holds Kysely's lock on it (a
+   * transaction elsewhere may otherwise be open on it).
+   */
+  sqlite?: SQLite.Database;
   /** Runs `select 1`; throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +54,7 @@ function openSqlite(file: string): Store {
   return {
     db,
     dialect: "sqlite",
+    sqlite: database,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
