@@ -148,6 +148,17 @@ describe.each(["sqlite", "postgres"] as const)("response cache on %s", (kind) =>
     expect(embedCalls).toEqual([]);
   });
 
+  it("answers an identical request that arrives while the first one's entry is still being written", async () => {
+    const cache = cacheWith();
+    // The gateway stores without waiting; a client repeating itself asks again straight away.
+    // A semantic policy makes the store slow to reach the database: it embeds the prompt first.
+    const storing = cache.store(agentx, ask("Again?"), semanticPolicy, answer("Yes."));
+    const hit = await cache.lookup(agentx, ask("Again?"), semanticPolicy);
+    expect(hit).toMatchObject({ kind: "exact" });
+    expect(hit?.completion.choices[0]?.message.content).toBe("Yes.");
+    expect(await storing).toBe(true);
+  });
+
   it("expires entries after the TTL, honours a shorter TTL set later, and purges expired rows", async () => {
     const cache = cacheWith();
     await cache.store(agentx, ask("a"), exactPolicy, answer("A"));

@@ -143,6 +143,11 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     return vector;
   };
 
+  // Stores still being written, by workspace and key: an identical request arriving meanwhile
+  // (the next one of a client repeating itself) waits for the entry instead of missing it.
+  const pendingStores = new Map<string, Promise<boolean>>();
+  const pendingKey = (workspaceId: string, cacheKey: string) => `${workspaceId}\n${cacheKey}`;
+
   /** The completion of an unexpired, young-enough row; counts the hit. Corrupt rows are misses. */
   const read = async (workspaceId: string, cacheKey: string, createdAfter: number) => {
     const row = await db
@@ -198,8 +203,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       if (skip || !cacheApplies(request, policy)) return undefined;
       const { workspaceId } = context;
       try {
+        const cacheKey = requestCacheKey(request);
+        await pendingStores.get(pendingKey(workspaceId, cacheKey));
         const createdAfter = now() - policy.ttlSeconds * 1000;
-        const exact = await read(workspaceId, requestCacheKey(request), createdAfter);
+        const exact = await read(workspaceId, cacheKey, createdAfter);
         if (exact) return { completion: asFreshCompletion(exact, now()), kind: "exact", similarity: 1 };
         if (!policy.semantic || !options.embed) return undefined;
         const { embeddingModel, threshold } = policy.semantic;
@@ -224,56 +231,27 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       }
     },
 
-    async store(context, request, policy, completion) {
-      if (!cacheApplies(request, policy) || context.cacheDirective === "no-store") return false;
+    store(context, request, policy, completion) {
+      if (!cacheApplies(request, policy) || context.cacheDirective === "no-store") {
+        return Promise.resolve(false);
+      }
       const cacheable = cacheableCompletion(completion);
-      if (!cacheable) return false;
-      const { workspaceId } = context;
-      let embedding: { vector: Float32Array; model: string } | undefined;
-      if (policy.semantic && options.embed) {
-        const model = policy.semantic.embeddingModel;
-        // Without its embedding the answer is still worth keeping for exact matches.
-        const vector = await embedPrompt(context, request, model).catch((error: unknown) => {
+      if (!cacheable) return Promise.resolve(false);
+      const cacheKey = requestCacheKey(request);
+      const key = pendingKey(context.workspaceId, cacheKey);
+      const written = writeEntry(context, request, policy, cacheKey, cacheable);
+      pendingStores.set(key, written);
+      return written.then(async (stored) => {
+        if (pendingStores.get(key) === written) pendingStores.delete(key);
+        if (!stored) return false;
+        try {
+          await evictBeyondBound(context.workspaceId);
+          return true;
+        } catch (error) {
           report(error, "store", context);
-          return undefined;
-        });
-        if (vector) embedding = { vector, model };
-      }
-      try {
-        const createdAt = now();
-        const row = {
-          scope_key: semanticScopeKey(request),
-          model: request.model,
-          response: JSON.stringify(cacheable),
-          embedding: embedding ? encodeVector(embedding.vector) : null,
-          embedding_model: embedding?.model ?? null,
-          hits: 0,
-          created_at: createdAt,
-          expires_at: createdAt + policy.ttlSeconds * 1000,
-        };
-        const cacheKey = requestCacheKey(request);
-        await db
-          .insertInto(table)
-          .values({ workspace_id: workspaceId, cache_key: cacheKey, ...row })
-          .onConflict((conflict) => conflict.columns(["workspace_id", "cache_key"]).doUpdateSet(row))
-          .execute();
-        if (embedding) {
-          index.add(workspaceId, {
-            cacheKey,
-            bucket: bucketOf(row.scope_key, embedding.model),
-            vector: embedding.vector,
-            createdAt,
-            expiresAt: row.expires_at,
-          });
-        } else {
-          index.remove(workspaceId, cacheKey);
+          return false;
         }
-        await evictBeyondBound(workspaceId);
-        return true;
-      } catch (error) {
-        report(error, "store", context);
-        return false;
-      }
+      });
     },
 
     async purgeExpired() {
@@ -282,6 +260,60 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       return Number(result.numDeletedRows);
     },
   };
+
+  /** Writes the entry (and its vector); resolves to whether it did. Never throws. */
+  async function writeEntry(
+    context: RequestContext,
+    request: ChatCompletionRequest,
+    policy: CachePolicy,
+    cacheKey: string,
+    cacheable: NonNullable<ReturnType<typeof cacheableCompletion>>,
+  ): Promise<boolean> {
+    const { workspaceId } = context;
+    let embedding: { vector: Float32Array; model: string } | undefined;
+    if (policy.semantic && options.embed) {
+      const model = policy.semantic.embeddingModel;
+      // Without its embedding the answer is still worth keeping for exact matches.
+      const vector = await embedPrompt(context, request, model).catch((error: unknown) => {
+        report(error, "store", context);
+        return undefined;
+      });
+      if (vector) embedding = { vector, model };
+    }
+    try {
+      const createdAt = now();
+      const row = {
+        scope_key: semanticScopeKey(request),
+        model: request.model,
+        response: JSON.stringify(cacheable),
+        embedding: embedding ? encodeVector(embedding.vector) : null,
+        embedding_model: embedding?.model ?? null,
+        hits: 0,
+        created_at: createdAt,
+        expires_at: createdAt + policy.ttlSeconds * 1000,
+      };
+      await db
+        .insertInto(table)
+        .values({ workspace_id: workspaceId, cache_key: cacheKey, ...row })
+        .onConflict((conflict) => conflict.columns(["workspace_id", "cache_key"]).doUpdateSet(row))
+        .execute();
+      if (embedding) {
+        index.add(workspaceId, {
+          cacheKey,
+          bucket: bucketOf(row.scope_key, embedding.model),
+          vector: embedding.vector,
+          createdAt,
+          expiresAt: row.expires_at,
+        });
+      } else {
+        index.remove(workspaceId, cacheKey);
+      }
+      return true;
+    } catch (error) {
+      report(error, "store", context);
+      return false;
+    }
+  }
 }
 
 function cacheApplies(request: ChatCompletionRequest, policy: CachePolicy): boolean {
