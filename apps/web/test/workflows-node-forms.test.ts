@@ -202,8 +202,13 @@ describe("workflow node forms", { timeout: 90_000 }, () => {
     const { page, problems } = await harness.signedInPage({ at: "#/workflows", workspace: "ai-workflow" });
     const workflowId = await importFixture(page, "simple_passthrough_workflow.yml");
     const settings = settingsOf(page);
+    // A list operator takes a list: a code node's output declared as one.
+    const itemsId = await addNode(page, "code", "Items");
+    await settings.getByRole("button", { name: "Remove Input variables 1" }).click();
+    await settings.getByLabel("Code").fill("def main() -> dict:\n    return {'items': []}\n");
+    await settings.getByLabel("Outputs (name or name: type, comma-separated)").fill("items: array[object]");
     const listId = await addNode(page, "list-operator", "Pick");
-    await settings.getByLabel("List", { exact: true }).pressSequentially(`${startId}.query`);
+    await settings.getByLabel("List", { exact: true }).pressSequentially(`${itemsId}.items`);
     await settings.getByLabel("Filter", { exact: true }).check();
     await settings.getByRole("button", { name: "Add filter" }).click();
     await settings.getByLabel("Filter 1 field").fill("name");
@@ -214,18 +219,19 @@ describe("workflow node forms", { timeout: 90_000 }, () => {
     await settings.getByLabel("Sort order").selectOption("desc");
     await settings.getByLabel("Keep the first").check();
     await settings.getByLabel("How many to keep").fill("2");
-    await connect(page, startId, listId);
+    await connect(page, startId, itemsId);
+    await connect(page, itemsId, listId);
 
     await saveScreenshot(page, "workflow-form-list-operator");
     const reloaded = await saveReloadAndOpen(page, "Pick");
-    expect(await reloaded.getByLabel("List", { exact: true }).inputValue()).toBe(`${startId}.query`);
+    expect(await reloaded.getByLabel("List", { exact: true }).inputValue()).toBe(`${itemsId}.items`);
     expect(await reloaded.getByLabel("Filter 1 operator").inputValue()).toBe("start with");
     expect(await reloaded.getByLabel("Filter 1 value").inputValue()).toBe("a");
     expect(await reloaded.getByLabel("Sort order").inputValue()).toBe("desc");
     expect(await reloaded.getByLabel("How many to keep").inputValue()).toBe("2");
     expect(await reloaded.getByLabel("Take item number").isChecked()).toBe(false);
     expect(await savedData(page, workflowId, listId)).toMatchObject({
-      variable: [startId, "query"],
+      variable: [itemsId, "items"],
       filter_by: {
         enabled: true,
         conditions: [{ key: "name", comparison_operator: "start with", value: "a" }],
@@ -298,7 +304,7 @@ describe("workflow node forms", { timeout: 90_000 }, () => {
       .fill(
         "def main() -> dict:\n    return {'items': [{'name': 'ann', 'score': 3}, {'name': 'bob', 'score': 5}, {'name': 'amy', 'score': 9}, {'name': 'al', 'score': 1}]}\n",
       );
-    await settings.getByLabel("Output names (comma-separated)").fill("items");
+    await settings.getByLabel("Outputs (name or name: type, comma-separated)").fill("items: array[object]");
     const topId = await addNode(page, "list-operator", "Top");
     await settings.getByLabel("List", { exact: true }).fill(`${scoresId}.items`);
     await settings.getByLabel("Filter", { exact: true }).check();

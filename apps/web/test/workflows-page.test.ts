@@ -267,7 +267,7 @@ describe("workflows page", () => {
     await settings.getByLabel("Title").fill("List");
     await settings.getByRole("button", { name: "Remove Input variables 1" }).click();
     await settings.getByLabel("Code").fill("def main() -> dict:\n    return {'items': ['a', 'b']}\n");
-    await settings.getByLabel("Output names (comma-separated)").fill("items");
+    await settings.getByLabel("Outputs (name or name: type, comma-separated)").fill("items: array[string]");
     const listId = await idOf("List");
 
     await page.getByLabel("Add node").selectOption("iteration");

@@ -1,6 +1,7 @@
 import { AgentFields } from "./agent-config.tsx";
 import { AssignerFields } from "./assigner-config.tsx";
 import { ClassifierFields, IfElseFields } from "./branch-config.tsx";
+import { CodeOutputsField } from "./code-outputs-field.tsx";
 import { IterationFields, LoopFields } from "./container-config.tsx";
 import { ModelField, TextArea, type Update, type VariableRow, VariableRows } from "./form-fields.tsx";
 import { HttpFields } from "./http-request-config.tsx";
@@ -118,29 +119,7 @@ function TypeFields({ data, update }: { data: NodeData; update: Update }) {
             onChange={(variables) => update({ variables })}
           />
           <TextArea label="Code" code value={String(data.code ?? "")} onChange={(code) => update({ code })} />
-          <label className="wf-field">
-            Output names (comma-separated)
-            <input
-              value={Object.keys((data.outputs as Record<string, unknown>) ?? {}).join(", ")}
-              onChange={(event) =>
-                update({
-                  outputs: Object.fromEntries(
-                    event.target.value
-                      .split(",")
-                      .map((name) => name.trim())
-                      .filter(Boolean)
-                      .map((name) => [
-                        name,
-                        (data.outputs as Record<string, unknown>)?.[name] ?? {
-                          type: "string",
-                          children: null,
-                        },
-                      ]),
-                  ),
-                })
-              }
-            />
-          </label>
+          <CodeOutputsField outputs={data.outputs} update={update} />
         </>
       );
     case "template-transform":
