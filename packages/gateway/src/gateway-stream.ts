@@ -64,9 +64,10 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk>, PassThro
   private caching: { policy: CachePolicy; lookup: boolean } | undefined;
   /** Accounted and reported: the call is over. */
   private ended = false;
-  private readonly onChunk = (
-    result: IteratorResult<Chunk>,
-  ): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> => {
+  // Callbacks are methods bound per instance, not arrow fields: tsx compiles with keepNames, which
+  // costs an arrow field a __name (defineProperty) call per instance, per request.
+  private readonly onChunk = this.handleChunk.bind(this);
+  private handleChunk(result: IteratorResult<Chunk>): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> {
     if (this.ended) return endOfStream;
     try {
       if (result.done) {
@@ -94,14 +95,15 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk>, PassThro
     } catch (error) {
       return this.onError(error);
     }
-  };
-  private readonly onError = (error: unknown): never => {
+  }
+  private readonly onError = this.handleError.bind(this);
+  private handleError(error: unknown): never {
     if (!this.ended) {
       this.meter.failed(error);
       this.end(false);
     }
     throw error;
-  };
+  }
 
   constructor(
     private readonly pipeline: StreamPipeline,
@@ -196,13 +198,14 @@ class ChatStream implements AsyncIterableIterator<ChatCompletionChunk>, PassThro
     process.nextTick(this.settleCompleted);
   }
 
-  private readonly settleCompleted = () => {
+  private readonly settleCompleted = this.finishCompleted.bind(this);
+  private finishCompleted() {
     const { pipeline, context, request, caching, collected } = this;
     if (caching && pipeline.cache && collected?.finished) {
       void pipeline.cache.store(context, request, caching.policy, collected.completion());
     }
     this.account(true);
-  };
+  }
 
   /** The call ends otherwise (failed, or the consumer stopped): accounted at once. */
   private end(completed: boolean): void {

@@ -65,23 +65,29 @@ export class UpstreamChunkStream
   /** The call is over (completed, failed or stopped): its timers and signal are given back. */
   private settled = false;
   private wake: (() => void) | undefined;
-  private readonly onBodyChange = () => {
+  // Callbacks are methods bound per instance, not arrow fields: tsx compiles with keepNames, which
+  // costs an arrow field a __name (defineProperty) call per instance, per request.
+  private readonly onBodyChange = this.handleBodyChange.bind(this);
+  private handleBodyChange() {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
-  };
-  private readonly onBodyEnd = () => {
+  }
+  private readonly onBodyEnd = this.handleBodyEnd.bind(this);
+  private handleBodyEnd() {
     this.bodyEnded = true;
     this.onBodyChange();
-  };
+  }
   // Stays attached for the body's life: an abort after the stream settled still emits an error.
-  private readonly onBodyError = (error: unknown) => {
+  private readonly onBodyError = this.handleBodyError.bind(this);
+  private handleBodyError(error: unknown) {
     this.failWith(error);
     this.onBodyChange();
-  };
-  private readonly waitForBody = (resolve: () => void) => {
+  }
+  private readonly waitForBody = this.parkReader.bind(this);
+  private parkReader(resolve: () => void) {
     this.wake = resolve;
-  };
+  }
 
   constructor(private readonly source: UpstreamChunkSource) {}
 

@@ -51,15 +51,19 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk>, PassTh
   /** The waiting `next()`'s settlers, while one waits on the upstream. */
   private resolveWaiting: ((result: IteratorResult<Chunk>) => void) | undefined;
   private rejectWaiting: ((error: unknown) => void) | undefined;
-  private readonly onRequestAbort = () => {
+  /** The request's signal aborted (this object is its listener: no closure per stream). */
+  handleEvent() {
     // The client left or the total timeout fired: give everything back now, reading or not.
     if (this.finished) return;
     const someoneWaits = this.rejectWaiting !== undefined;
     const error = this.fail(this.options.scope.signal.reason);
     // A waiting `next()` was told by `fail`; else the next call is.
     if (!someoneWaits) this.pendingError = error;
-  };
-  private readonly onUpstreamResult = (result: IteratorResult<Chunk>) => {
+  }
+  // Callbacks are methods bound per instance, not arrow fields: tsx compiles with keepNames, which
+  // costs an arrow field a __name (defineProperty) call per instance, per request.
+  private readonly onUpstreamResult = this.handleUpstreamResult.bind(this);
+  private handleUpstreamResult(result: IteratorResult<Chunk>) {
     const resolve = this.resolveWaiting;
     this.resolveWaiting = undefined;
     this.rejectWaiting = undefined;
@@ -72,28 +76,27 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk>, PassTh
       return resolve(finishedResult);
     }
     resolve(result);
-  };
-  private readonly onUpstreamError = (thrown: unknown) => {
+  }
+  private readonly onUpstreamError = this.handleUpstreamError.bind(this);
+  private handleUpstreamError(thrown: unknown) {
     const reject = this.rejectWaiting;
     this.resolveWaiting = undefined;
     this.rejectWaiting = undefined;
     if (!reject) return;
     reject(this.finished ? this.takePendingError(thrown) : this.fail(thrown));
-  };
-  private readonly wait = (
-    resolve: (result: IteratorResult<Chunk>) => void,
-    reject: (error: unknown) => void,
-  ) => {
+  }
+  private readonly wait = this.parkNext.bind(this);
+  private parkNext(resolve: (result: IteratorResult<Chunk>) => void, reject: (error: unknown) => void) {
     this.resolveWaiting = resolve;
     this.rejectWaiting = reject;
-  };
+  }
 
   constructor(private readonly options: RoutedChunksOptions) {
     this.first = options.first;
     this.passThrough = passThroughSourceOf(options.upstream);
     const { signal } = options.scope;
-    signal.addEventListener("abort", this.onRequestAbort, { once: true });
-    if (signal.aborted) this.onRequestAbort();
+    signal.addEventListener("abort", this, { once: true });
+    if (signal.aborted) this.handleEvent();
   }
 
   [Symbol.asyncIterator]() {
@@ -164,7 +167,7 @@ class RoutedChunks implements AsyncIterableIterator<ChatCompletionChunk>, PassTh
   private finish(upstreamDone: boolean, error?: ProviderError): void {
     this.finished = true;
     const { held, scope, upstream } = this.options;
-    scope.signal.removeEventListener("abort", this.onRequestAbort);
+    scope.signal.removeEventListener("abort", this);
     held.scope.end(!upstreamDone);
     held.releaseSlot();
     scope.end();
