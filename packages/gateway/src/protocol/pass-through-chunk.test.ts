@@ -28,6 +28,8 @@ describe("reading a stream chunk's facts off its text", () => {
       // As a server that escapes non-ASCII writes it.
       JSON.stringify(delta("x")).replace('"x"', '"\\u00e9\\ud83d\\ude00"'),
       JSON.stringify(delta("")),
+      JSON.stringify(delta("trailing backslash \\")),
+      JSON.stringify({ ...delta("k"), 'odd \\"key': "content", usage_details: { error_rate: 0 } }),
       JSON.stringify(delta(null, "stop")),
       JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "length" }] }),
       JSON.stringify({ ...delta("a"), usage: null }),

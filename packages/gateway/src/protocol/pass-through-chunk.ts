@@ -35,51 +35,103 @@ export class PassThroughChunk {
 
 const quote = 34;
 const backslash = 92;
+const colon = 58;
 const lowercaseU = 117;
+const lowercaseN = 110;
 
 /** What a scan learned: the chunk's facts, or that it must be parsed to know. */
 export type ChunkScan = { contentChars: number; finishes: boolean } | undefined;
 
+/** The keys whose values the scan looks at. */
+const Key = { Other: 0, Error: 1, Usage: 2, FinishReason: 3, Content: 4 } as const;
+type Key = (typeof Key)[keyof typeof Key];
+
 /**
  * Reads a chunk's facts off its JSON text without parsing it, or answers undefined when the chunk
  * must be parsed: one that may be an error event or carry usage, content that is not a plain
- * string, anything not shaped as expected. The keys are matched with their quotes, so text inside
- * a string value (where quotes are escaped) never matches.
+ * string, anything not shaped as expected.
+ *
+ * One pass over the text, string by string: a string followed by `:` is a key, and the value of
+ * `content`, `finish_reason`, `usage` or `error` is looked at. Quotes inside strings are escaped,
+ * so text inside a value never reads as a key. (Four `indexOf` passes cost as much as JSON.parse:
+ * every quote in the text is a candidate match for a pattern that starts with one.)
  */
 export function scanPassThroughChunk(text: string): ChunkScan {
-  if (text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(text.length - 1) !== 125 /* } */)
-    return undefined;
-  if (text.includes('"error"')) return undefined;
-  const usage = valueStart(text, '"usage"', 0);
-  if (usage !== -1 && !isNull(text, usage)) return undefined;
-  let finishes = false;
-  for (let at = valueStart(text, '"finish_reason"', 0); at !== -1; ) {
-    if (!isNull(text, at)) finishes = true;
-    at = valueStart(text, '"finish_reason"', at);
-  }
+  const length = text.length;
+  if (text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(length - 1) !== 125 /* } */) return undefined;
   let contentChars = 0;
-  for (let at = valueStart(text, '"content"', 0); at !== -1; ) {
-    if (text.charCodeAt(at) === quote) {
-      const length = stringLength(text, at);
-      if (length === -1) return undefined;
-      contentChars += length;
-    } else if (!isNull(text, at)) {
-      // Content parts, or a `content` key of some other shape: parse to be sure.
+  let finishes = false;
+  let at = 1;
+  while (at < length) {
+    if (text.charCodeAt(at) !== quote) {
+      at++;
+      continue;
+    }
+    const keyStart = at + 1;
+    const keyEnd = stringEnd(text, at);
+    if (keyEnd === -1) return undefined;
+    at = skipSpaces(text, keyEnd + 1);
+    // A string not followed by a colon is a value: go on after it.
+    if (text.charCodeAt(at) !== colon) continue;
+    const key = keyOf(text, keyStart, keyEnd);
+    at = skipSpaces(text, at + 1);
+    if (key === Key.Other) continue;
+    if (key === Key.Error) return undefined;
+    const isNull = text.charCodeAt(at) === lowercaseN && text.startsWith("null", at);
+    if (key === Key.Usage) {
+      if (!isNull) return undefined;
+    } else if (key === Key.FinishReason) {
+      if (!isNull) finishes = true;
+    } else if (text.charCodeAt(at) === quote) {
+      const end = stringEnd(text, at);
+      if (end === -1) return undefined;
+      contentChars += decodedLength(text, at + 1, end);
+      at = end + 1;
+    } else if (!isNull) {
+      // Content parts, or a `content` of some other shape: parse to be sure.
       return undefined;
     }
-    at = valueStart(text, '"content"', at);
   }
   return { contentChars, finishes };
 }
 
-/** Where the value of the next `key` (quoted) at or after `from` starts, past `:` and spaces; -1 if none. */
-function valueStart(text: string, key: string, from: number): number {
-  const found = text.indexOf(key, from);
-  if (found === -1) return -1;
-  let at = skipSpaces(text, found + key.length);
-  if (text.charCodeAt(at) !== 58 /* : */) return valueStart(text, key, found + key.length);
-  at = skipSpaces(text, at + 1);
-  return at;
+function keyOf(text: string, start: number, end: number): Key {
+  switch (end - start) {
+    case 5:
+      if (text.startsWith("usage", start)) return Key.Usage;
+      if (text.startsWith("error", start)) return Key.Error;
+      return Key.Other;
+    case 7:
+      return text.startsWith("content", start) ? Key.Content : Key.Other;
+    case 13:
+      return text.startsWith("finish_reason", start) ? Key.FinishReason : Key.Other;
+    default:
+      return Key.Other;
+  }
+}
+
+/** The index of the quote closing the JSON string that opens at `start`; -1 if it does not close. */
+function stringEnd(text: string, start: number): number {
+  const length = text.length;
+  for (let at = start + 1; at < length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === quote) return at;
+    if (code === backslash) at++;
+  }
+  return -1;
+}
+
+/**
+ * The UTF-16 length JSON.parse gives the string whose raw text is `start`..`end`: an escape is one
+ * code unit (`\n`, `\"`, `\u00e9`).
+ */
+function decodedLength(text: string, start: number, end: number): number {
+  let length = 0;
+  for (let at = start; at < end; at++) {
+    if (text.charCodeAt(at) === backslash) at += text.charCodeAt(at + 1) === lowercaseU ? 5 : 1;
+    length++;
+  }
+  return length;
 }
 
 function skipSpaces(text: string, from: number): number {
@@ -89,25 +141,6 @@ function skipSpaces(text: string, from: number): number {
     code = text.charCodeAt(at);
   }
   return at;
-}
-
-function isNull(text: string, at: number): boolean {
-  return text.startsWith("null", at);
-}
-
-/**
- * The UTF-16 length of the JSON string starting at the quote at `start`, as JSON.parse would give
- * it: an escape is one code unit (`\n`, `\"`, `\u00e9`); -1 if the string does not close.
- */
-function stringLength(text: string, start: number): number {
-  let length = 0;
-  for (let at = start + 1; at < text.length; at++) {
-    const code = text.charCodeAt(at);
-    if (code === quote) return length;
-    if (code === backslash) at += text.charCodeAt(at + 1) === lowercaseU ? 5 : 1;
-    length++;
-  }
-  return -1;
 }
 
 /**
