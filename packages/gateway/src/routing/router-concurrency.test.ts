@@ -1,7 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { OpenAITestServer } from "../testing/openai-test-server.ts";
 import { createRouter, type Router } from "./router.ts";
-import { aliasOf, ask, contextOf, eventually, startUpstreams, type Upstreams } from "./router-testing.ts";
+import {
+  aliasOf,
+  ask,
+  contextOf,
+  eventually,
+  startUpstreams,
+  textOf,
+  type Upstreams,
+} from "./router-testing.ts";
 
 /** Samples a server's requests in progress every few ms until stopped; returns the most seen at once. */
 function watchConcurrency(server: OpenAITestServer): () => number {
@@ -24,7 +32,9 @@ describe("router over real upstreams: concurrency", () => {
   let router: Router;
 
   beforeAll(async () => {
-    upstreams = await startUpstreams(2, { models: { "test-wait": { delayMs: 60 }, "test-chat": {} } });
+    upstreams = await startUpstreams(2, {
+      models: { "test-wait": { delayMs: 60 }, "test-chat": {}, "test-held": { holdAfterChunks: 1 } },
+    });
   });
   afterEach(() => router?.close());
   afterAll(() => upstreams.close());
@@ -72,15 +82,18 @@ describe("router over real upstreams: concurrency", () => {
 
   it("bounds the wait for a slot by the total timeout", async () => {
     router = createRouter({ provider: upstreams.provider });
-    const alias = aliasOf([{ provider: "up0", model: "test-wait", maxConcurrency: 1 }], {
-      timeouts: { totalMs: 150 },
-    });
-    const [first, , third] = await Promise.allSettled(
-      ["holder", "late", "later"].map((label) => router.generate(alias, ask(label), contextOf())),
+    // One slot, held by a stream that the test double keeps open until the test lets it go: the
+    // waiter's 150 ms run out while it queues, however slow the machine.
+    const deployment = { provider: "up0", model: "test-held", maxConcurrency: 1 };
+    const holder = await router.stream(aliasOf([deployment]), ask("holder", { stream: true }), contextOf());
+    const waiter = router.generate(
+      aliasOf([deployment], { timeouts: { totalMs: 150 } }),
+      ask("late"),
+      contextOf(),
     );
-    expect(first?.status).toBe("fulfilled");
-    // The third waits behind two 60 ms calls, then needs 60 ms itself: 150 ms run out first.
-    expect(third).toMatchObject({ status: "rejected", reason: { status: 504, retryable: false } });
+    await expect(waiter).rejects.toMatchObject({ status: 504, retryable: false });
+    expect(upstreams.servers[0]?.releaseHeld()).toBe(1);
+    expect(await textOf(holder.chunks)).toBe("You said: holder");
   });
 
   it("spills over to a deployment with a free slot rather than queueing", async () => {
