@@ -116,7 +116,10 @@ export async function runAttempts<T>(
       );
       attempt = startAttemptScope(scope.signal, alias.timeouts?.firstTokenMs);
       startedAt = now();
-      const value = await untilAborted(execute(target, attempt), attempt.signal);
+      const pending = execute(target, attempt);
+      // Only the attempt's own timer can abort it apart from the provider: on the request's own
+      // signal, which the provider holds, there is nothing to race.
+      const value = await (attempt.ownSignal ? untilAborted(pending, attempt.signal) : pending);
       return {
         value,
         attempts: plan.attempts,

@@ -73,6 +73,11 @@ const totalTimeoutFired = (scope: TotalTimeoutScope) => scope.timedOut();
 export interface AttemptScope {
   /** Pass to the provider: aborts with the request, on the first-token timeout, or on `end(true)`. */
   signal: AbortSignal;
+  /**
+   * Whether the attempt has a signal of its own (a first-token timeout); otherwise `signal` is the
+   * request's, which the provider listens to itself.
+   */
+  readonly ownSignal: boolean;
   /** The first chunk arrived: the first-token timer stops. */
   firstTokenArrived(): void;
   firstTokenTimedOut(): boolean;
@@ -95,6 +100,7 @@ export function startAttemptScope(
 
 /** An attempt that only the request can abort: the request's signal is its signal. */
 class SharedAttemptScope implements AttemptScope {
+  readonly ownSignal = false;
   constructor(readonly signal: AbortSignal) {}
   firstTokenArrived(): void {}
   firstTokenTimedOut(): boolean {
@@ -105,6 +111,7 @@ class SharedAttemptScope implements AttemptScope {
 
 /** An attempt with a first-token timeout: a signal of its own, under the request's. */
 class TimedAttemptScope implements AttemptScope {
+  readonly ownSignal = true;
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
   private timedOut = false;
