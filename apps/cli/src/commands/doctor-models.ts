@@ -16,6 +16,11 @@ import type { CheckResult } from "./doctor-command.ts";
 
 const section = "Models";
 const upstreamListTimeoutMs = 3_000;
+/**
+ * The server probes local ports for 300 ms each at start-up; doctor is asked for a diagnosis, so it
+ * waits longer for a busy server rather than report it missing.
+ */
+const discoveryTimeoutMs = 3_000;
 
 /**
  * The doctor's "Models" section: GGUF files in the models directory, local model servers found
@@ -32,7 +37,7 @@ export async function checkModelSources(config: Config): Promise<CheckResult[]> 
     discoveryProblem = (error as Error).message;
   }
   const [servers, upstreams] = await Promise.all([
-    candidates ? discoverLocalServers({ candidates }) : [],
+    candidates ? discoverLocalServers({ candidates, timeoutMs: discoveryTimeoutMs }) : [],
     Promise.all(config.openaiUpstreams.map(listUpstream)),
   ]);
   const anyModel =
