@@ -26,8 +26,6 @@ const maxDirectNames = 1_000;
  */
 export class WorkspaceRouting {
   private readonly states = new Map<string, Promise<WorkspaceRoutes>>();
-  /** The states that have loaded, for resolving a known name without an await. */
-  private readonly loaded = new Map<string, WorkspaceRoutes>();
   private readonly stopListening: (() => void) | undefined;
 
   constructor(
@@ -40,33 +38,18 @@ export class WorkspaceRouting {
   }
 
   get(workspaceId: string): Promise<WorkspaceRoutes> {
-    const known = this.states.get(workspaceId);
-    if (known) return known;
-    const loading = this.load(workspaceId);
-    this.states.set(workspaceId, loading);
-    loading.then(
-      (routes) => {
-        if (this.states.get(workspaceId) === loading) this.loaded.set(workspaceId, routes);
-      },
+    let state = this.states.get(workspaceId);
+    if (!state) {
+      state = this.load(workspaceId);
+      this.states.set(workspaceId, state);
       // A failed load (database down) is not remembered: the next request tries again.
-      () => this.states.delete(workspaceId),
-    );
-    return loading;
+      state.catch(() => this.states.delete(workspaceId));
+    }
+    return state;
   }
 
   /** The alias a client's `model` names: the workspace's alias, else a provider's model. */
-  resolve(workspaceId: string, name: string): Promise<{ alias: Alias; routes: WorkspaceRoutes }> {
-    // Every request resolves its model: a name seen before is answered without an await.
-    const routes = this.loaded.get(workspaceId);
-    const alias = routes && (routes.aliases.get(name) ?? routes.direct.get(name));
-    if (routes && alias) return Promise.resolve({ alias, routes });
-    return this.resolveLoading(workspaceId, name);
-  }
-
-  private async resolveLoading(
-    workspaceId: string,
-    name: string,
-  ): Promise<{ alias: Alias; routes: WorkspaceRoutes }> {
+  async resolve(workspaceId: string, name: string): Promise<{ alias: Alias; routes: WorkspaceRoutes }> {
     const routes = await this.get(workspaceId);
     const alias = routes.aliases.get(name) ?? routes.direct.get(name);
     if (alias) return { alias, routes };
@@ -125,7 +108,6 @@ export class WorkspaceRouting {
   async invalidate(workspaceId: string): Promise<void> {
     const state = this.states.get(workspaceId);
     this.states.delete(workspaceId);
-    this.loaded.delete(workspaceId);
     if (state) await closeRoutes(await state.catch(() => undefined));
   }
 
@@ -133,7 +115,6 @@ export class WorkspaceRouting {
     this.stopListening?.();
     const states = [...this.states.values()];
     this.states.clear();
-    this.loaded.clear();
     await Promise.all(states.map(async (state) => closeRoutes(await state.catch(() => undefined))));
   }
 
