@@ -20,8 +20,7 @@ export class GatewayCaller {
 
   constructor(
     readonly gateway: Gateway,
-    /** Set when the session is handed to a workspace (sessions may be started ahead of need). */
-    public model: string,
+    readonly model: string,
     context: RequestContext,
     /** Applied to every text sent to the model (the session's secrets masked out). */
     private readonly redact: (text: string) => string = (text) => text,
