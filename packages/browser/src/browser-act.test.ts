@@ -105,7 +105,8 @@ describe("act through the gateway, with the action cache", () => {
   });
 
   it("makes no network call off this machine (no telemetry, no Browserbase API)", () => {
-    expect(fetched.length).toBeGreaterThan(0);
+    // Sessions attach to the shared Chromium's local endpoint over a WebSocket, not fetch, so
+    // Stagehand may fetch nothing at all; whatever it does fetch must stay on this machine.
     expect(fetched.filter((url) => new URL(url).hostname !== "127.0.0.1")).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { CookieParam } from "@browserbasehq/stagehand";
-import { type Database, invalidRequest, newId } from "@nexus/core";
+import { type Database, invalidRequest } from "@nexus/core";
 import type { Gateway, RequestContext } from "@nexus/gateway";
 import type { Kysely } from "kysely";
 import { ActionCache, type CachedAction } from "./action-cache.ts";
@@ -13,10 +13,12 @@ import {
   observeWith,
   performAction,
 } from "./browser-operations.ts";
-import { BrowserSession } from "./browser-session.ts";
+import type { BrowserSession } from "./browser-session.ts";
 import { type BrowserSettings, getBrowserSettings } from "./browser-settings.ts";
 import { type ModelUsage, usageSince } from "./model-usage.ts";
 import { navigate, refusedNavigation } from "./page-navigation.ts";
+import { captureScreenshot } from "./page-screenshot.ts";
+import { createSessionLauncher } from "./session-launcher.ts";
 import { SessionPool } from "./session-pool.ts";
 import { assertUrlAllowed, isUrlAllowedSync } from "./url-policy.ts";
 
@@ -28,6 +30,10 @@ export interface BrowserServiceOptions {
   /** The model or alias used when a session names none; unset: the workspace's first listed model. */
   defaultModel?: string;
   executablePath?: string;
+  /** The shared Chromium stops after this long with no session open. Default 10 min. */
+  browserIdleMs?: number;
+  /** Sessions kept launched ahead of need (see SpareSessions); 0 turns them off. Default 2. */
+  spareSessions?: number;
   maxSessions?: number;
   idleTimeoutMs?: number;
   /** Navigation timeout per page load. Default 15 s. */
@@ -82,6 +88,15 @@ export function createBrowserService(options: BrowserServiceOptions) {
   });
   const cache = new ActionCache(options.db);
   const navigationTimeoutMs = options.navigationTimeoutMs ?? 15_000;
+  const launcher = createSessionLauncher({
+    gateway: options.gateway,
+    dataDir: options.dataDir,
+    executablePath: options.executablePath ?? "/usr/bin/chromium",
+    browserIdleMs: options.browserIdleMs,
+    spareSessions: options.spareSessions ?? 2,
+    spareMaxIdleMs: options.idleTimeoutMs ?? 5 * 60_000,
+    openSessions: () => pool.active,
+  });
 
   async function policyOf(workspaceId: string) {
     const settings = await getBrowserSettings(options.db, workspaceId);
@@ -184,22 +199,20 @@ export function createBrowserService(options: BrowserServiceOptions) {
           deny: settings.denyUrls,
         });
       const model = input.model ?? options.defaultModel ?? (await firstModel(context));
-      const id = newId("bs");
       const session = await pool.add(() =>
-        BrowserSession.open({
-          id,
-          workspaceId: context.workspaceId,
-          gateway: options.gateway,
-          model,
-          dir: path.join(options.dataDir, "browser", "sessions", id),
-          executablePath: options.executablePath ?? "/usr/bin/chromium",
-          viewport: input.viewport,
-          cookies: input.cookies,
-          cdpUrl: input.cdpUrl,
-          policy,
-          log: (line) => options.log?.({ sessionId: id, ...line }),
-        }),
+        launcher.open(
+          (id) => ({
+            workspaceId: context.workspaceId,
+            model,
+            policy,
+            viewport: input.viewport,
+            cookies: input.cookies,
+            log: (line) => options.log?.({ sessionId: id, ...line }),
+          }),
+          { cdpUrl: input.cdpUrl, viewport: input.viewport },
+        ),
       );
+      const id = session.id;
       if (input.url) {
         try {
           await operate(context, id, [], async () => undefined, input.url);
@@ -213,7 +226,11 @@ export function createBrowserService(options: BrowserServiceOptions) {
 
     listSessions: (workspaceId: string) => pool.list(workspaceId).map(info),
     getSession: (workspaceId: string, id: string) => info(pool.get(workspaceId, id)),
-    closeSession: (workspaceId: string, id: string) => pool.close(workspaceId, id),
+    async closeSession(workspaceId: string, id: string) {
+      const session = pool.get(workspaceId, id);
+      await pool.close(workspaceId, id);
+      launcher.closed(session);
+    },
     downloadPath(workspaceId: string, id: string, name: string): string {
       const session = pool.get(workspaceId, id);
       if (!session.downloads().includes(name)) {
@@ -309,13 +326,34 @@ export function createBrowserService(options: BrowserServiceOptions) {
         input.url,
       ),
 
-    /** The page as it is, error pages included (a failed step's screenshot shows what went wrong). */
-    async screenshot(context: CallerContext, sessionId: string): Promise<Buffer> {
+    /**
+     * The page as it is, error pages included (a failed step's screenshot shows what went wrong);
+     * `scale` below 1 captures it smaller and faster (see captureScreenshot).
+     */
+    async screenshot(
+      context: CallerContext,
+      sessionId: string,
+      options: { scale?: number } = {},
+    ): Promise<Buffer> {
       const session = pool.get(context.workspaceId, sessionId);
-      return session.run(context, [], () => session.page().screenshot({ type: "png" }));
+      return session.run(context, [], () => captureScreenshot(session.page(), options.scale ?? 1));
     },
 
-    close: () => pool.closeAll(),
+    /**
+     * Starts the shared Chromium and the spare sessions ahead of the first run (a server calls
+     * this at boot); resolves once they are ready.
+     */
+    /** Sessions open and spares ready or starting (for health checks and tests). */
+    stats: () => ({ sessions: pool.size, spares: launcher.spares() }),
+
+    async warm() {
+      await launcher.warm();
+    },
+
+    async close() {
+      await pool.closeAll();
+      await launcher.close();
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type CookieParam, type LogLine, Stagehand } from "@browserbasehq/stagehand";
 import type { Gateway, RequestContext } from "@nexus/gateway";
@@ -7,43 +7,62 @@ import { localLaunchOptions } from "./chromium-launch.ts";
 import { GatewayCaller } from "./gateway-caller.ts";
 import { GatewayLLMClient } from "./gateway-llm-client.ts";
 import { installRequestGuard } from "./request-guard.ts";
+import type { BrowserContextLease, SharedChromium } from "./shared-chromium/shared-chromium.ts";
 import type { UrlPolicy } from "./url-policy.ts";
 
-export interface BrowserSessionOptions {
+/** What a browser is started with, before anyone owns it. */
+export interface BrowserLaunchOptions {
   id: string;
-  workspaceId: string;
   gateway: Gateway;
+  /** The session's folder: its downloads live here and go with it. */
+  dir: string;
+  /** The service's warm Chromium; the session gets a fresh incognito context of it. */
+  chromium: SharedChromium;
+  viewport?: { width: number; height: number };
+  /** Attach to this remote Chrome instead of the shared one. */
+  cdpUrl?: string;
+}
+
+/** Who the session is for, set once when it is handed out. */
+export interface SessionOwner {
+  workspaceId: string;
   /** The gateway model or alias every Stagehand call uses. */
   model: string;
-  /** The session's folder: its profile and downloads live here and go with it. */
-  dir: string;
-  executablePath: string;
-  viewport?: { width: number; height: number };
-  cookies?: CookieParam[];
-  cdpUrl?: string;
   /** The workspace's URL policy at open; every request the browser makes is held to it. */
   policy: UrlPolicy;
+  viewport?: { width: number; height: number };
+  cookies?: CookieParam[];
   /** Told of Stagehand's log lines, secrets already masked. */
   log?: (line: { category?: string; message: string; level?: number }) => void;
 }
 
+export type BrowserSessionOptions = BrowserLaunchOptions & SessionOwner;
+
+const defaultViewport = { width: 1280, height: 800 };
+/** Until it is claimed, a session's browser may load nothing. */
+const refuseEverything: UrlPolicy = { allow: [], deny: ["*"] };
+
 /**
- * One browser (a Chromium of its own with a temporary profile, or an attached remote one) driven
- * by Stagehand, whose model calls go through the gateway. Operations run one at a time.
+ * One browser driven by Stagehand, whose model calls go through the gateway: an incognito context
+ * of the service's shared Chromium (nothing shared with other sessions: cookies, storage, cache),
+ * or an attached remote Chrome. Started by `launch` (the service may do that ahead of need, so a
+ * run does not wait for Stagehand to attach), owned from `claim` on. Operations run one at a time.
  */
 export class BrowserSession {
   readonly id: string;
-  readonly workspaceId: string;
+  workspaceId = "";
+  model = "";
   readonly createdAt = new Date().toISOString();
   readonly caller: GatewayCaller;
   readonly downloadsDir: string;
-  readonly model: string;
+  /** Attached to a remote Chrome rather than a context of the shared one. */
+  readonly remote: boolean;
   lastUsedAt = Date.now();
   closed = false;
   /** An operation is running. */
   busy = false;
   /** The URL policy every request is checked against; the service refreshes it before each operation. */
-  policy: UrlPolicy;
+  policy: UrlPolicy = refuseEverything;
   /** URLs the request guard refused since the last `takeBlocked()` (newest last, at most 20). */
   private blocked: string[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -52,48 +71,53 @@ export class BrowserSession {
    * goes to the model (a value typed into a text field shows up in later page snapshots).
    */
   private readonly secrets = new Set<string>();
+  private log: SessionOwner["log"];
+  private viewport: { width: number; height: number };
 
   private constructor(
-    readonly options: BrowserSessionOptions,
+    private readonly options: BrowserLaunchOptions,
     readonly stagehand: Stagehand,
     caller: GatewayCaller,
+    private readonly llmClient: GatewayLLMClient,
+    private readonly lease: BrowserContextLease | undefined,
   ) {
     this.id = options.id;
-    this.workspaceId = options.workspaceId;
     this.caller = caller;
-    this.model = options.model;
     this.downloadsDir = path.join(options.dir, "downloads");
-    this.policy = options.policy;
+    this.remote = options.cdpUrl !== undefined;
+    this.viewport = options.viewport ?? defaultViewport;
   }
 
-  /** The URLs refused since the last call (for an operation's `url_blocked` error). */
-  takeBlocked(): string[] {
-    const blocked = this.blocked;
-    this.blocked = [];
-    return blocked;
-  }
-
+  /** Launches and claims in one go. */
   static async open(options: BrowserSessionOptions): Promise<BrowserSession> {
-    if (!options.cdpUrl) assertExecutable(options.executablePath);
-    const profileDir = path.join(options.dir, "profile");
+    const session = await BrowserSession.launch(options);
+    try {
+      return await session.claim(options);
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  /** A browser with Stagehand attached and the request guard on, owned by nobody yet (it loads nothing). */
+  static async launch(options: BrowserLaunchOptions): Promise<BrowserSession> {
     const downloadsDir = path.join(options.dir, "downloads");
-    mkdirSync(profileDir, { recursive: true });
     mkdirSync(downloadsDir, { recursive: true });
-    const context: RequestContext = {
-      workspaceId: options.workspaceId,
-      apiKeyId: null,
-      signal: new AbortController().signal,
-    };
+    const viewport = options.viewport ?? defaultViewport;
+    let lease: BrowserContextLease | undefined;
+    try {
+      lease = options.cdpUrl ? undefined : await options.chromium.openContext({ downloadsDir, viewport });
+    } catch (error) {
+      rmSync(options.dir, { recursive: true, force: true });
+      throw error;
+    }
+    const context: RequestContext = { workspaceId: "", apiKeyId: null, signal: new AbortController().signal };
     let session: BrowserSession | undefined;
-    const caller = new GatewayCaller(
-      options.gateway,
-      options.model,
-      context,
-      (text) => session?.mask(text) ?? text,
-    );
+    const caller = new GatewayCaller(options.gateway, "", context, (text) => session?.mask(text) ?? text);
+    const llmClient = new GatewayLLMClient(caller);
     const stagehand = new Stagehand({
       env: "LOCAL",
-      llmClient: new GatewayLLMClient(caller),
+      llmClient,
       // No Browserbase API, no pino transport thread, no self-healing model calls we did not ask for.
       disableAPI: true,
       disablePino: true,
@@ -103,23 +127,27 @@ export class BrowserSession {
       experimental: true,
       logger: (line: LogLine) => session?.forwardLog(line),
       localBrowserLaunchOptions: localLaunchOptions({
-        executablePath: options.executablePath,
-        userDataDir: profileDir,
+        cdpUrl: options.cdpUrl ?? (lease as BrowserContextLease).url,
         downloadsDir,
-        viewport: options.viewport ?? { width: 1280, height: 800 },
-        cdpUrl: options.cdpUrl,
+        viewport,
       }),
     });
-    session = new BrowserSession(options, stagehand, caller);
+    session = new BrowserSession(options, stagehand, caller, llmClient, lease);
     try {
-      await stagehand.init();
+      // Stagehand waits forever on a CDP reply that will never come (its socket closed under
+      // it): a context that ends while it attaches fails the launch instead.
+      const contextEnded = lease?.ended.then(() => {
+        throw new Error("the browser exited while the session started");
+      });
+      contextEnded?.catch(() => {});
+      await (contextEnded ? Promise.race([stagehand.init(), contextEnded]) : stagehand.init());
       await installRequestGuard(stagehand, {
         policy: () => (session as BrowserSession).policy,
         onBlocked: (url) => (session as BrowserSession).noteBlocked(url),
       });
-      if (options.cookies?.length) await stagehand.context.addCookies(options.cookies);
     } catch (error) {
       await stagehand.close().catch(() => {});
+      await lease?.close();
       rmSync(options.dir, { recursive: true, force: true });
       throw new BrowserError(
         "browser_unavailable",
@@ -130,6 +158,43 @@ export class BrowserSession {
       );
     }
     return session;
+  }
+
+  /** False once the browser under it went away (a crashed shared Chromium): hand out another. */
+  get usable(): boolean {
+    return !this.closed && (this.lease?.alive ?? true);
+  }
+
+  /** Makes the session the workspace's: its model, policy, viewport and cookies. Once only. */
+  async claim(owner: SessionOwner): Promise<this> {
+    if (this.workspaceId) throw new Error(`Browser session '${this.id}' is already claimed`);
+    this.workspaceId = owner.workspaceId;
+    this.model = owner.model;
+    this.caller.model = owner.model;
+    this.llmClient.modelName = owner.model as typeof this.llmClient.modelName;
+    this.caller.context = { ...this.caller.context, workspaceId: owner.workspaceId };
+    this.policy = owner.policy;
+    this.log = owner.log;
+    const viewport = owner.viewport ?? defaultViewport;
+    if (viewport.width !== this.viewport.width || viewport.height !== this.viewport.height) {
+      this.viewport = viewport;
+      this.lease?.setViewport(viewport);
+      for (const page of this.stagehand.context.pages())
+        await page.sendCDP("Emulation.setDeviceMetricsOverride", {
+          ...viewport,
+          deviceScaleFactor: 0,
+          mobile: false,
+        });
+    }
+    if (owner.cookies?.length) await this.stagehand.context.addCookies(owner.cookies);
+    return this;
+  }
+
+  /** The URLs refused since the last call (for an operation's `url_blocked` error). */
+  takeBlocked(): string[] {
+    const blocked = this.blocked;
+    this.blocked = [];
+    return blocked;
   }
 
   /** The page operations act on (the active tab). */
@@ -173,13 +238,14 @@ export class BrowserSession {
     if (this.closed) return;
     this.closed = true;
     await this.stagehand.close({ force: true }).catch(() => {});
+    await this.lease?.close();
     rmSync(this.options.dir, { recursive: true, force: true });
   }
 
   private noteBlocked(url: string): void {
     this.blocked.push(url);
     if (this.blocked.length > 20) this.blocked.shift();
-    this.options.log?.({
+    this.log?.({
       category: "policy",
       message: `Request refused by the URL policy: ${this.mask(url)}`,
     });
@@ -195,15 +261,6 @@ export class BrowserSession {
 
   private forwardLog(line: LogLine) {
     // Auxiliary fields carry action arguments (filled values); only the masked message leaves.
-    this.options.log?.({ category: line.category, message: this.mask(line.message), level: line.level });
-  }
-}
-
-/** A missing Chromium makes chrome-launcher emit an unhandled spawn error: refuse before launching. */
-function assertExecutable(file: string): void {
-  try {
-    accessSync(file, constants.X_OK);
-  } catch {
-    throw new BrowserError("browser_unavailable", `No Chromium at ${file} (set NEXUS_BROWSER_CHROMIUM)`);
+    this.log?.({ category: line.category, message: this.mask(line.message), level: line.level });
   }
 }

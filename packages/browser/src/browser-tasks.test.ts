@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createLocalQueue, type Queue } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -104,6 +104,10 @@ describe("recorded tasks", () => {
     expect(failed).toMatchObject({ status: "failed", error: { code: "element_not_found" } });
     expect(existsSync(path.join(tasks.runDir(run.id), failed.screenshot!))).toBe(true);
     expect(run.report!.steps.slice(2).map((step) => step.status)).toEqual(["skipped", "skipped"]);
+    // The step that worked is recorded at half size, the one that failed at full size (1280 wide).
+    const widthOf = (name: string) => readFileSync(path.join(tasks.runDir(run.id), name)).readUInt32BE(16);
+    expect(widthOf("step-1.png")).toBe(640);
+    expect(widthOf("step-2.png")).toBe(1280);
   });
 
   it("versions a task on save; runs name their version; variables are required and never reported", async () => {

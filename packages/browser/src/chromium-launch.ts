@@ -14,38 +14,50 @@ export const chromiumFlags = [
   "--metrics-recording-only",
 ];
 
+/**
+ * The shared browser's command line (see shared-chromium/): the flags above plus what
+ * chrome-launcher and Stagehand add when they launch one (no extensions, no throttling of
+ * background tabs, no dialogs), so pages behave as they did in a browser of their own.
+ */
+export const sharedChromiumFlags = [
+  ...chromiumFlags,
+  "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater,AutofillServerCommunication,PrivacySandboxSettings4,SitePerProcess",
+  "--disable-extensions",
+  "--disable-component-extensions-with-background-pages",
+  "--disable-client-side-phishing-detection",
+  "--mute-audio",
+  "--no-default-browser-check",
+  "--disable-backgrounding-occluded-windows",
+  "--disable-renderer-backgrounding",
+  "--disable-background-timer-throttling",
+  "--disable-ipc-flooding-protection",
+  "--password-store=basic",
+  "--use-mock-keychain",
+  "--disable-hang-monitor",
+  "--disable-prompt-on-repost",
+  "--disable-dev-shm-usage",
+  "--window-size=1280,800",
+  "about:blank",
+];
+
 export interface LaunchSettings {
-  /** The Chromium to start; ignored when `cdpUrl` attaches to a running one. */
-  executablePath: string;
-  /** The session's own profile directory (isolation: cookies, storage, cache). */
-  userDataDir: string;
+  /**
+   * The DevTools URL Stagehand connects to: a context of the service's shared Chromium, or a remote
+   * Chrome (`ws://…` or `http://host:9222`).
+   */
+  cdpUrl: string;
   downloadsDir: string;
   viewport: { width: number; height: number };
-  /** A remote Chrome's DevTools URL (`ws://…` or `http://host:9222`) to attach to instead of launching. */
-  cdpUrl?: string;
 }
 
 export type LocalLaunchOptions = NonNullable<V3Options["localBrowserLaunchOptions"]>;
 
+/** Stagehand attaches (it never launches a browser itself): downloads go to the session's folder. */
 export function localLaunchOptions(settings: LaunchSettings): LocalLaunchOptions {
-  if (settings.cdpUrl) {
-    return {
-      cdpUrl: settings.cdpUrl,
-      viewport: settings.viewport,
-      downloadsPath: settings.downloadsDir,
-      acceptDownloads: true,
-    };
-  }
   return {
-    executablePath: settings.executablePath,
-    headless: true,
-    chromiumSandbox: false,
-    args: chromiumFlags,
-    userDataDir: settings.userDataDir,
-    preserveUserDataDir: false,
+    cdpUrl: settings.cdpUrl,
     viewport: settings.viewport,
     downloadsPath: settings.downloadsDir,
     acceptDownloads: true,
-    connectTimeoutMs: 20_000,
   };
 }

@@ -20,7 +20,8 @@ export class GatewayCaller {
 
   constructor(
     readonly gateway: Gateway,
-    readonly model: string,
+    /** Set when the session is handed to a workspace (sessions may be started ahead of need). */
+    public model: string,
     context: RequestContext,
     /** Applied to every text sent to the model (the session's secrets masked out). */
     private readonly redact: (text: string) => string = (text) => text,

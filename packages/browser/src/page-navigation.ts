@@ -34,7 +34,10 @@ export async function navigate(
   } finally {
     clearTimeout(timer);
   }
-  if (page.url().startsWith("chrome-error:")) {
+  // Stagehand's url() can keep the requested URL when Chromium commits its error page before
+  // Page.navigate answers; the document itself says where the page landed.
+  const landed = await page.evaluate<string>("location.href").catch(() => page.url());
+  if (landed.startsWith("chrome-error:")) {
     const refusal = refusedNavigation(session, url);
     if (refusal) throw refusal;
     throw new BrowserError(

@@ -62,6 +62,11 @@ export class SessionPool {
     return this.sessions.size;
   }
 
+  /** Sessions open or opening. */
+  get active(): number {
+    return this.sessions.size + this.opening;
+  }
+
   /** Closes sessions idle past the timeout (not one with an operation running: it is not idle). */
   async sweep(now = Date.now()): Promise<void> {
     for (const session of this.sessions.values()) {

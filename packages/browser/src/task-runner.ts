@@ -110,7 +110,9 @@ export async function runTask(
         failure = `step ${index + 1} (${step.type}): ${message}`;
       }
       report.durationMs = Math.round(performance.now() - stepStarted);
-      report.screenshot = await screenshot(browser, context, session.id, options.runDir, index);
+      // Half size for a step that worked (a record of it), full size for the one that failed.
+      const scale = report.status === "failed" ? 1 : 0.5;
+      report.screenshot = await screenshot(browser, context, session.id, options.runDir, index, scale);
       usage = addUsage(usage, report.usage);
       steps.push(report);
     }
@@ -166,9 +168,10 @@ async function screenshot(
   sessionId: string,
   runDir: string,
   index: number,
+  scale: number,
 ): Promise<string | null> {
   try {
-    const image = await browser.screenshot(context, sessionId);
+    const image = await browser.screenshot(context, sessionId, { scale });
     const name = `step-${index + 1}.png`;
     writeFileSync(path.join(runDir, name), image);
     return name;

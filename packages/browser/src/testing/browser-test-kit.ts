@@ -30,6 +30,8 @@ export interface BrowserTestKit {
   workspaceId: string;
   /** A second workspace, for isolation checks (no allow list). */
   otherWorkspaceId: string;
+  /** The service's data folder (its browsers' profiles and sessions live under it). */
+  dir: string;
   context(workspaceId?: string): CallerContext;
   logs: string[];
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startBrowserTestKit(
     browser,
     workspaceId,
     otherWorkspaceId,
+    dir,
     logs,
     context: (id = workspaceId) => ({
       workspaceId: id,
@@ -116,8 +119,8 @@ export function extractSteps(data: unknown): ScriptStep[] {
   ];
 }
 
-/** Live processes whose command line names `text` (a session folder: its Chromium's profile). */
-export async function processesMentioning(text: string): Promise<number[]> {
+/** Live processes whose command line names every one of `texts` (a folder: a Chromium's profile). */
+export async function processesMentioning(...texts: string[]): Promise<number[]> {
   const { readdir, readFile } = await import("node:fs/promises");
   const found: number[] = [];
   for (const entry of await readdir("/proc")) {
@@ -125,7 +128,8 @@ export async function processesMentioning(text: string): Promise<number[]> {
     const commandLine = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
     const state = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
     // A zombie (state Z) has exited; only its parent's bookkeeping is left.
-    if (commandLine.includes(text) && !/^\d+ \(.*\) Z/.test(state)) found.push(Number(entry));
+    const named = texts.every((text) => commandLine.includes(text));
+    if (named && !/^\d+ \(.*\) Z/.test(state)) found.push(Number(entry));
   }
   return found;
 }

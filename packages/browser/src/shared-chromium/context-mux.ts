@@ -1,0 +1,422 @@
+import type { CdpMessage } from "./chromium-pipe.ts";
+import type { WebSocketPeer } from "./websocket-endpoint.ts";
+
+interface TargetInfo {
+  targetId: string;
+  type: string;
+  browserContextId?: string;
+  [field: string]: unknown;
+}
+
+interface AttachedEvent {
+  sessionId: string;
+  targetInfo: TargetInfo;
+  waitingForDebugger: boolean;
+}
+
+/** One browser context (an incognito profile) and the client that drives it. */
+interface ContextState {
+  id: string;
+  viewport: { width: number; height: number };
+  peer?: WebSocketPeer;
+  /** The client asked for browser-level auto-attach / target discovery. */
+  autoAttach: boolean;
+  discover: boolean;
+  /** Top-level sessions attached to this context's targets, replayed when the client asks to auto-attach. */
+  attached: Map<string, AttachedEvent>;
+  /** Called once the context is gone (disposed, or the browser exited). */
+  end: () => void;
+}
+
+/** Target-domain commands a page or worker session may send (its own children only). */
+const sessionTargetCommands = new Set([
+  "Target.setAutoAttach",
+  "Target.detachFromTarget",
+  "Target.getTargetInfo",
+]);
+/** Browser-level commands that act on one context once `browserContextId` is set to the client's. */
+const contextScopedCommands = new Set([
+  "Browser.setDownloadBehavior",
+  "Browser.grantPermissions",
+  "Browser.resetPermissions",
+  "Browser.setPermission",
+  "Storage.getCookies",
+  "Storage.setCookies",
+  "Storage.clearCookies",
+]);
+
+/**
+ * Shares one Chromium among several CDP clients (Stagehand instances), each confined to its own
+ * browser context: a client sees only its context's targets and sessions, its new pages open in
+ * its context, cookie, permission and download commands apply to its context, and anything that
+ * could reach another context or the browser as a whole (other targets, `Browser.close`, new
+ * contexts, attaching to the browser target) is refused. The mux itself holds browser-level
+ * auto-attach (targets start paused) and hands each top-level session to its context's client.
+ */
+export class ContextMux {
+  private readonly contexts = new Map<string, ContextState>();
+  private readonly targets = new Map<string, TargetInfo>();
+  /** Which context each CDP session (top-level or child) belongs to. */
+  private readonly sessionContext = new Map<string, string>();
+  private readonly pending = new Map<number, (message: CdpMessage) => void>();
+  private readonly disposing = new Map<string, Promise<void>>();
+  private readonly ended = new Map<string, Promise<void>>();
+  /** The browser exited: nothing sent now would be answered. */
+  private gone = false;
+  private nextId = 1;
+
+  constructor(private readonly sendToBrowser: (message: CdpMessage) => void) {}
+
+  /** Turns on browser-level discovery and auto-attach (new targets wait until their client resumes them). */
+  async start(): Promise<void> {
+    await this.call("Target.setDiscoverTargets", { discover: true });
+    await this.call("Target.setAutoAttach", {
+      autoAttach: true,
+      waitForDebuggerOnStart: true,
+      flatten: true,
+    });
+  }
+
+  /** A command of the mux's own; rejects with the browser's error. */
+  call(method: string, params: object = {}, sessionId?: string): Promise<Record<string, unknown>> {
+    if (this.gone) return Promise.reject(new Error(`${method}: the browser exited`));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, (response) => {
+        if (response.error) reject(new Error(`${method}: ${response.error.message ?? "failed"}`));
+        else resolve(response.result ?? {});
+      });
+      this.sendToBrowser({ id, method, params: params as Record<string, unknown>, sessionId });
+    });
+  }
+
+  /** A new incognito context with one blank page (so the client finds a page at once). */
+  async createContext(options: {
+    downloadsDir: string;
+    viewport: { width: number; height: number };
+  }): Promise<string> {
+    const { browserContextId } = (await this.call("Target.createBrowserContext", {})) as {
+      browserContextId: string;
+    };
+    let end = () => {};
+    this.ended.set(
+      browserContextId,
+      new Promise<void>((resolve) => {
+        end = resolve;
+      }),
+    );
+    this.contexts.set(browserContextId, {
+      id: browserContextId,
+      viewport: options.viewport,
+      autoAttach: false,
+      discover: false,
+      attached: new Map(),
+      end,
+    });
+    try {
+      await this.call("Browser.setDownloadBehavior", {
+        behavior: "allow",
+        downloadPath: options.downloadsDir,
+        browserContextId,
+      });
+      await this.call("Target.createTarget", { url: "about:blank", browserContextId });
+    } catch (error) {
+      await this.disposeContext(browserContextId);
+      throw error;
+    }
+    return browserContextId;
+  }
+
+  connect(contextId: string, peer: WebSocketPeer) {
+    const context = this.contexts.get(contextId);
+    if (!context) return peer.close();
+    context.peer = peer;
+  }
+
+  /** Closes the context's pages and forgets it; a second call waits for the first. */
+  disposeContext(contextId: string): Promise<void> {
+    const inProgress = this.disposing.get(contextId);
+    if (inProgress) return inProgress;
+    const context = this.contexts.get(contextId);
+    if (!context) return Promise.resolve();
+    this.contexts.delete(contextId);
+    for (const [sessionId, owner] of this.sessionContext)
+      if (owner === contextId) this.sessionContext.delete(sessionId);
+    context.peer?.close();
+    context.end();
+    this.ended.delete(contextId);
+    const disposed = this.call("Target.disposeBrowserContext", { browserContextId: contextId })
+      .then(() => {})
+      .catch(() => {})
+      .finally(() => this.disposing.delete(contextId));
+    this.disposing.set(contextId, disposed);
+    return disposed;
+  }
+
+  /** The browser went away: every pending command fails and every client is disconnected. */
+  browserGone(): void {
+    this.gone = true;
+    const contexts = [...this.contexts.values()];
+    this.contexts.clear();
+    this.sessionContext.clear();
+    this.targets.clear();
+    for (const respond of this.pending.values())
+      respond({ error: { code: -32000, message: "the browser exited" } });
+    this.pending.clear();
+    for (const context of contexts) {
+      context.peer?.close();
+      context.end();
+    }
+    this.ended.clear();
+  }
+
+  /** Settles once the context is gone (disposed, or the browser exited); at once for an unknown one. */
+  contextEnded(contextId: string): Promise<void> {
+    return this.ended.get(contextId) ?? Promise.resolve();
+  }
+
+  hasContext(contextId: string): boolean {
+    return this.contexts.has(contextId);
+  }
+
+  setViewport(contextId: string, viewport: { width: number; height: number }): void {
+    const context = this.contexts.get(contextId);
+    if (context) context.viewport = viewport;
+  }
+
+  get contextCount(): number {
+    return this.contexts.size;
+  }
+
+  fromBrowser(message: CdpMessage): void {
+    if (message.id !== undefined) {
+      const respond = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      respond?.(message);
+      return;
+    }
+    if (message.sessionId) this.sessionEvent(message, message.sessionId);
+    else this.browserEvent(message);
+  }
+
+  fromClient(contextId: string, text: string) {
+    const context = this.contexts.get(contextId);
+    let message: CdpMessage;
+    try {
+      message = JSON.parse(text) as CdpMessage;
+    } catch {
+      return;
+    }
+    if (!context || typeof message.id !== "number" || typeof message.method !== "string") return;
+    const params = { ...(message.params ?? {}) };
+    // Whatever context a command names, it is the client's own.
+    if ("browserContextId" in params) params.browserContextId = context.id;
+    const command = { ...message, params };
+    if (message.sessionId) return this.sessionCommand(context, command, message.sessionId);
+    this.browserCommand(context, command);
+  }
+
+  private sessionEvent(message: CdpMessage, sessionId: string): void {
+    const contextId = this.sessionContext.get(sessionId);
+    const context = contextId ? this.contexts.get(contextId) : undefined;
+    if (!context) return;
+    const child = message.params?.sessionId as string | undefined;
+    if (message.method === "Target.attachedToTarget" && child) this.sessionContext.set(child, context.id);
+    this.deliver(context, message);
+    if (message.method === "Target.detachedFromTarget" && child) this.sessionContext.delete(child);
+  }
+
+  private browserEvent(message: CdpMessage): void {
+    const params = (message.params ?? {}) as Record<string, unknown>;
+    switch (message.method) {
+      case "Target.attachedToTarget": {
+        const event = params as unknown as AttachedEvent;
+        this.targets.set(event.targetInfo.targetId, event.targetInfo);
+        const context = this.contextOf(event.targetInfo);
+        if (!context) {
+          // The default context or one being disposed: nobody drives it; let it run and let go.
+          void this.call("Runtime.runIfWaitingForDebugger", {}, event.sessionId).catch(() => {});
+          void this.call("Target.detachFromTarget", { sessionId: event.sessionId }).catch(() => {});
+          return;
+        }
+        this.sessionContext.set(event.sessionId, context.id);
+        context.attached.set(event.sessionId, event);
+        if (event.targetInfo.type === "page") this.applyViewport(context, event.sessionId);
+        if (context.autoAttach) this.deliver(context, message);
+        return;
+      }
+      case "Target.detachedFromTarget": {
+        const sessionId = params.sessionId as string;
+        const context = this.contexts.get(this.sessionContext.get(sessionId) ?? "");
+        this.sessionContext.delete(sessionId);
+        if (!context) return;
+        context.attached.delete(sessionId);
+        if (context.autoAttach) this.deliver(context, message);
+        return;
+      }
+      case "Target.targetCreated":
+      case "Target.targetInfoChanged": {
+        const info = params.targetInfo as TargetInfo;
+        this.targets.set(info.targetId, info);
+        const context = this.contextOf(info);
+        if (context?.discover) this.deliver(context, message);
+        return;
+      }
+      case "Target.targetDestroyed":
+      case "Target.targetCrashed": {
+        const targetId = params.targetId as string;
+        const info = this.targets.get(targetId);
+        if (message.method === "Target.targetDestroyed") this.targets.delete(targetId);
+        const context = info ? this.contextOf(info) : undefined;
+        if (context?.discover) this.deliver(context, message);
+        return;
+      }
+      default:
+      // Other browser-wide events (downloads, etc.) are not attributable to one client: dropped.
+    }
+  }
+
+  private sessionCommand(context: ContextState, command: CdpMessage, sessionId: string) {
+    const method = command.method as string;
+    if (this.sessionContext.get(sessionId) !== context.id) {
+      return this.refuse(context, command, "Session with given id not found.");
+    }
+    if (
+      method.startsWith("Browser.") ||
+      (method.startsWith("Target.") && !sessionTargetCommands.has(method))
+    ) {
+      return this.refuse(context, command, `'${method}' is not available to a context of the shared browser`);
+    }
+    this.forward(context, command);
+  }
+
+  private browserCommand(context: ContextState, command: CdpMessage) {
+    const method = command.method as string;
+    const params = command.params ?? {};
+    const ownsTarget = () => this.targetContext(params.targetId as string) === context.id;
+    switch (method) {
+      case "Target.setAutoAttach": {
+        context.autoAttach = params.autoAttach !== false;
+        if (context.autoAttach)
+          for (const event of context.attached.values())
+            this.deliver(context, {
+              method: "Target.attachedToTarget",
+              params: {
+                ...event,
+                targetInfo: this.targets.get(event.targetInfo.targetId) ?? event.targetInfo,
+              },
+            });
+        return this.respond(context, command, {});
+      }
+      case "Target.setDiscoverTargets": {
+        context.discover = params.discover === true;
+        if (context.discover)
+          for (const info of this.targets.values())
+            if (info.browserContextId === context.id)
+              this.deliver(context, { method: "Target.targetCreated", params: { targetInfo: info } });
+        return this.respond(context, command, {});
+      }
+      case "Target.getTargets":
+        return this.forward(context, { ...command, params: {} }, (result) => ({
+          targetInfos: ((result.targetInfos as TargetInfo[]) ?? []).filter(
+            (info) => info.browserContextId === context.id,
+          ),
+        }));
+      case "Target.createTarget":
+        return this.forward(context, { ...command, params: { ...params, browserContextId: context.id } });
+      case "Target.attachToTarget":
+        if (!ownsTarget()) return this.refuse(context, command, "No target with given id found");
+        return this.forward(context, command, (result) => {
+          if (typeof result.sessionId === "string") this.sessionContext.set(result.sessionId, context.id);
+          return result;
+        });
+      case "Target.closeTarget":
+      case "Target.activateTarget":
+      case "Target.getTargetInfo":
+        if (!ownsTarget()) return this.refuse(context, command, "No target with given id found");
+        return this.forward(context, command);
+      case "Target.detachFromTarget": {
+        const owned = params.sessionId
+          ? this.sessionContext.get(params.sessionId as string) === context.id
+          : ownsTarget();
+        if (!owned) return this.refuse(context, command, "No session with given id found");
+        return this.forward(context, command);
+      }
+      case "Browser.getVersion":
+        return this.forward(context, command);
+      case "Browser.close":
+        // The browser is shared: closing means leaving, which disconnecting does.
+        return this.respond(context, command, {});
+      default:
+        if (contextScopedCommands.has(method)) {
+          return this.forward(context, { ...command, params: { ...params, browserContextId: context.id } });
+        }
+        return this.refuse(
+          context,
+          command,
+          `'${method}' is not available to a context of the shared browser`,
+        );
+    }
+  }
+
+  /** Sends a client's command on with an id of ours; its response goes back under the client's id. */
+  private forward(
+    context: ContextState,
+    command: CdpMessage,
+    transform?: (result: Record<string, unknown>) => Record<string, unknown>,
+  ): void {
+    if (this.gone) {
+      this.refuse(context, command, "the browser exited");
+      return;
+    }
+    const id = this.nextId++;
+    const clientId = command.id;
+    this.pending.set(id, (response) => {
+      const result = response.result && transform ? transform(response.result) : response.result;
+      this.deliver(context, {
+        id: clientId,
+        ...(response.error ? { error: response.error } : { result: result ?? {} }),
+        ...(command.sessionId ? { sessionId: command.sessionId } : {}),
+      });
+    });
+    this.sendToBrowser({ ...command, id });
+  }
+
+  private respond(context: ContextState, command: CdpMessage, result: Record<string, unknown>): void {
+    this.deliver(context, {
+      id: command.id,
+      result,
+      ...(command.sessionId ? { sessionId: command.sessionId } : {}),
+    });
+  }
+
+  private refuse(context: ContextState, command: CdpMessage, message: string): void {
+    this.deliver(context, {
+      id: command.id,
+      error: { code: -32000, message },
+      ...(command.sessionId ? { sessionId: command.sessionId } : {}),
+    });
+  }
+
+  private deliver(context: ContextState, message: CdpMessage): void {
+    context.peer?.send(JSON.stringify(message));
+  }
+
+  /** The context's window size on every page it opens (set while the page waits to start). */
+  private applyViewport(context: ContextState, sessionId: string): void {
+    const { width, height } = context.viewport;
+    void this.call(
+      "Emulation.setDeviceMetricsOverride",
+      { width, height, deviceScaleFactor: 0, mobile: false },
+      sessionId,
+    ).catch(() => {});
+  }
+
+  private contextOf(info: TargetInfo): ContextState | undefined {
+    return info.browserContextId ? this.contexts.get(info.browserContextId) : undefined;
+  }
+
+  private targetContext(targetId: string | undefined): string | undefined {
+    return targetId ? this.targets.get(targetId)?.browserContextId : undefined;
+  }
+}
