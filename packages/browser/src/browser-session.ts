@@ -104,15 +104,23 @@ export class BrowserSession {
     const downloadsDir = path.join(options.dir, "downloads");
     mkdirSync(downloadsDir, { recursive: true });
     const viewport = options.viewport ?? defaultViewport;
+    let session: BrowserSession | undefined;
     let lease: BrowserContextLease | undefined;
     try {
-      lease = options.cdpUrl ? undefined : await options.chromium.openContext({ downloadsDir, viewport });
+      lease = options.cdpUrl
+        ? undefined
+        : await options.chromium.openContext({
+            downloadsDir,
+            viewport,
+            // The session's policy (refusing everything until it is claimed), read per connection.
+            policy: () => session?.policy ?? refuseEverything,
+            onBlocked: (target) => session?.noteBlocked(target),
+          });
     } catch (error) {
       rmSync(options.dir, { recursive: true, force: true });
       throw error;
     }
     const context: RequestContext = { workspaceId: "", apiKeyId: null, signal: new AbortController().signal };
-    let session: BrowserSession | undefined;
     const caller = new GatewayCaller(options.gateway, "", context, (text) => session?.mask(text) ?? text);
     const llmClient = new GatewayLLMClient(caller);
     const stagehand = new Stagehand({

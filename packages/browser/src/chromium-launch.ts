@@ -37,6 +37,8 @@ export const sharedChromiumFlags = [
   "--disable-prompt-on-repost",
   "--disable-dev-shm-usage",
   "--window-size=1280,800",
+  // WebRTC may use UDP only through the proxy (none): no peer connection around the URL policy.
+  "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
   "about:blank",
 ];
 

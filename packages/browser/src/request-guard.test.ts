@@ -124,6 +124,48 @@ describe("the URL policy on every request", () => {
     await updateBrowserSettings(kit.db, kit.workspaceId, { denyUrls: [] });
   });
 
+  it("holds WebSockets to the policy too: one to a private address the policy does not allow never connects", async () => {
+    const socketPage = (to: string) => `${kit.sites.origin}/websocket?to=${encodeURIComponent(to)}`;
+    const socketState = () => page().evaluate("document.getElementById('socket').textContent");
+    // Control: to the allowed origin, the socket opens and the server's hello arrives.
+    await kit.browser.goto(
+      kit.context(),
+      sessionId,
+      socketPage(`${kit.sites.origin.replace("http", "ws")}/socket`),
+    );
+    await expect.poll(socketState, { timeout: 15_000 }).toBe("got hello");
+    // Another port on 127.0.0.1 (a private service), and the same host by the name localhost.
+    for (const to of [
+      `${internal.origin.replace("http", "ws")}/socket`,
+      `ws://localhost:${new URL(internal.origin).port}/socket`,
+    ]) {
+      await kit.browser.goto(kit.context(), sessionId, socketPage(to));
+      await expect.poll(socketState, { timeout: 15_000 }).toBe("failed");
+    }
+    expect(internal.sockets).toEqual([]);
+    expect(
+      kit.logs.some((line) =>
+        line.includes(`refused by the URL policy: 127.0.0.1:${new URL(internal.origin).port}`),
+      ),
+    ).toBe(true);
+  });
+
+  it("refuses service workers: registering one fails and its script is never fetched", async () => {
+    kit.sites.requests.length = 0;
+    await kit.browser.goto(kit.context(), sessionId, `${kit.sites.origin}/service-worker`);
+    await expect
+      .poll(() => page().evaluate("document.getElementById('worker').textContent"), { timeout: 15_000 })
+      .toMatch(/^refused/);
+    expect(
+      await page().evaluate("navigator.serviceWorker.getRegistrations().then((all) => all.length)"),
+    ).toBe(0);
+    expect(kit.sites.requests).toContain("/service-worker");
+    expect(kit.sites.requests).not.toContain("/worker.js");
+    expect(kit.logs.some((line) => line.includes(`${kit.sites.origin}/worker.js (service worker)`))).toBe(
+      true,
+    );
+  });
+
   it("follows a policy change at once: a session opened before it is held to the new one", async () => {
     await updateBrowserSettings(kit.db, kit.workspaceId, { allowUrls: [] });
     await expect(

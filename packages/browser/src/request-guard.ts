@@ -1,6 +1,7 @@
 import type { Stagehand } from "@browserbasehq/stagehand";
 import { BrowserError } from "./browser-error.ts";
-import { assertUrlAllowed, type HostResolver, lookupAll, type UrlPolicy } from "./url-policy.ts";
+import { cachedResolver } from "./connection-policy.ts";
+import { assertUrlAllowed, type UrlPolicy } from "./url-policy.ts";
 
 /** A CDP session as Stagehand hands it to its request handler. */
 interface CdpSessionLike {
@@ -52,7 +53,11 @@ export interface RequestGuardOptions {
  * subresources (fetch/XHR, images, scripts), iframes, redirects and popups. A refused request
  * fails with `net::ERR_BLOCKED_BY_CLIENT`; a popup whose page is refused is closed.
  *
- * Not covered: WebSocket handshakes and service-worker fetches (CDP Fetch does not see them).
+ * What CDP Fetch cannot see is covered by the shared Chromium (shared-chromium/): WebSockets and
+ * worker traffic by each context's proxy (which also pins every connection to the address it
+ * checked, against DNS rebinding), service workers by refusing their script browser-wide. A remote
+ * Chrome attached over CDP (`cdpUrl`) has only this guard: its WebSockets, service workers and DNS
+ * are its own.
  */
 export async function installRequestGuard(stagehand: Stagehand, options: RequestGuardOptions): Promise<void> {
   const context = stagehand.context as unknown as DomainPolicyHooks;
@@ -101,19 +106,4 @@ export async function installRequestGuard(stagehand: Stagehand, options: Request
   // Any allow list turns Stagehand's interception on for every http(s) request; which host it
   // names does not matter, since the handler above decides.
   await stagehand.context.setDomainPolicy({ allowedDomains: ["policy.nexus.invalid"] });
-}
-
-/** Look-ups reused for `ttlMs` (a page's hundred subresources on one host cost one). */
-function cachedResolver(ttlMs: number): HostResolver {
-  const cache = new Map<string, { at: number; addresses: Promise<string[]> }>();
-  return (host) => {
-    const now = Date.now();
-    const hit = cache.get(host);
-    if (hit && now - hit.at < ttlMs) return hit.addresses;
-    const addresses = lookupAll(host);
-    cache.set(host, { at: now, addresses });
-    addresses.catch(() => cache.delete(host));
-    if (cache.size > 500) cache.delete(cache.keys().next().value as string);
-    return addresses;
-  };
 }

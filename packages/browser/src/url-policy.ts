@@ -98,15 +98,21 @@ async function resolve(host: string, url: URL, resolveHost: HostResolver): Promi
   }
 }
 
-function matches(pattern: string, url: URL): boolean {
+/** Whether `url` matches one policy pattern (a URL prefix with `*`, or a bare host). */
+export function matches(pattern: string, url: URL): boolean {
   const trimmed = pattern.trim();
   if (!trimmed) return false;
-  if (!trimmed.includes("/") && !trimmed.includes(":")) return globMatch(trimmed, url.hostname);
+  if (isBareHost(trimmed)) return globMatch(trimmed, url.hostname);
   const withPath = /^[a-z]+:\/\/[^/]*$/i.test(trimmed) ? `${trimmed}/*` : trimmed;
   return globMatch(withPath, url.href) || globMatch(trimmed, url.href);
 }
 
-function globMatch(pattern: string, text: string): boolean {
+/** A pattern that names a host only (`example.com`, `*.example.com`, `127.0.0.1`, `[::1]`). */
+export function isBareHost(pattern: string): boolean {
+  return !pattern.includes("/") && (!pattern.includes(":") || /^\[[0-9a-f:.]+\]$/i.test(pattern));
+}
+
+export function globMatch(pattern: string, text: string): boolean {
   const expression = pattern
     .split("*")
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))

@@ -8,6 +8,11 @@ interface TargetInfo {
   [field: string]: unknown;
 }
 
+interface BrowserRequest {
+  requestId: string;
+  request: { url: string; headers?: Record<string, string> };
+}
+
 interface AttachedEvent {
   sessionId: string;
   targetInfo: TargetInfo;
@@ -26,6 +31,8 @@ interface ContextState {
   attached: Map<string, AttachedEvent>;
   /** Called once the context is gone (disposed, or the browser exited). */
   end: () => void;
+  /** Told of what the mux itself refuses for this context (service worker scripts). */
+  onBlocked: (url: string) => void;
 }
 
 /** Target-domain commands a page or worker session may send (its own children only). */
@@ -61,6 +68,8 @@ export class ContextMux {
   private readonly pending = new Map<number, (message: CdpMessage) => void>();
   private readonly disposing = new Map<string, Promise<void>>();
   private readonly ended = new Map<string, Promise<void>>();
+  /** Service worker script URLs by the context that tried to start them (to say whose was refused). */
+  private readonly serviceWorkers = new Map<string, string>();
   /** The browser exited: nothing sent now would be answered. */
   private gone = false;
   private nextId = 1;
@@ -75,6 +84,8 @@ export class ContextMux {
       waitForDebuggerOnStart: true,
       flatten: true,
     });
+    // Browser-wide interception sees what a page's does not: a service worker's script fetch.
+    await this.call("Fetch.enable", { patterns: [{ urlPattern: "*" }] });
   }
 
   /** A command of the mux's own; rejects with the browser's error. */
@@ -94,10 +105,14 @@ export class ContextMux {
   async createContext(options: {
     downloadsDir: string;
     viewport: { width: number; height: number };
+    /** Where all of the context's traffic goes (loopback included); see ContextProxy. */
+    proxyServer?: string;
+    onBlocked?: (url: string) => void;
   }): Promise<string> {
-    const { browserContextId } = (await this.call("Target.createBrowserContext", {})) as {
-      browserContextId: string;
-    };
+    const { browserContextId } = (await this.call(
+      "Target.createBrowserContext",
+      options.proxyServer ? { proxyServer: options.proxyServer, proxyBypassList: "<-loopback>" } : {},
+    )) as { browserContextId: string };
     let end = () => {};
     this.ended.set(
       browserContextId,
@@ -112,6 +127,7 @@ export class ContextMux {
       discover: false,
       attached: new Map(),
       end,
+      onBlocked: options.onBlocked ?? (() => {}),
     });
     try {
       await this.call("Browser.setDownloadBehavior", {
@@ -241,6 +257,11 @@ export class ContextMux {
         }
         this.sessionContext.set(event.sessionId, context.id);
         context.attached.set(event.sessionId, event);
+        if (event.targetInfo.type === "service_worker" && typeof event.targetInfo.url === "string") {
+          this.serviceWorkers.set(event.targetInfo.url, context.id);
+          if (this.serviceWorkers.size > 200)
+            this.serviceWorkers.delete(this.serviceWorkers.keys().next().value as string);
+        }
         if (event.targetInfo.type === "page") this.applyViewport(context, event.sessionId);
         if (context.autoAttach) this.deliver(context, message);
         return;
@@ -271,9 +292,32 @@ export class ContextMux {
         if (context?.discover) this.deliver(context, message);
         return;
       }
+      case "Fetch.requestPaused":
+        this.browserRequest(params as unknown as BrowserRequest);
+        return;
       default:
       // Other browser-wide events (downloads, etc.) are not attributable to one client: dropped.
     }
+  }
+
+  /**
+   * Every request of every context passes here (after the page's own request guard, for page
+   * requests). A service worker's script is refused, so `register()` rejects and no worker ever
+   * runs: its fetches and cached answers would sit outside the page's request guard.
+   */
+  private browserRequest(event: BrowserRequest): void {
+    const isServiceWorkerScript = Object.entries(event.request.headers ?? {}).some(
+      ([name, value]) => name.toLowerCase() === "service-worker" && value === "script",
+    );
+    if (!isServiceWorkerScript) {
+      void this.call("Fetch.continueRequest", { requestId: event.requestId }).catch(() => {});
+      return;
+    }
+    void this.call("Fetch.failRequest", { requestId: event.requestId, errorReason: "BlockedByClient" }).catch(
+      () => {},
+    );
+    const contextId = this.serviceWorkers.get(event.request.url);
+    if (contextId) this.contexts.get(contextId)?.onBlocked(`${event.request.url} (service worker)`);
   }
 
   private sessionCommand(context: ContextState, command: CdpMessage, sessionId: string) {

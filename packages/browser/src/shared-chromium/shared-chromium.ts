@@ -3,8 +3,11 @@ import { accessSync, constants, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { BrowserError } from "../browser-error.ts";
 import { sharedChromiumFlags } from "../chromium-launch.ts";
+import { cachedResolver } from "../connection-policy.ts";
+import type { HostResolver, UrlPolicy } from "../url-policy.ts";
 import { ChromiumPipe } from "./chromium-pipe.ts";
 import { ContextMux } from "./context-mux.ts";
+import { ContextProxy } from "./context-proxy.ts";
 import { WebSocketEndpoint } from "./websocket-endpoint.ts";
 
 export interface SharedChromiumOptions {
@@ -15,6 +18,17 @@ export interface SharedChromiumOptions {
   idleMs?: number;
   /** How long Chromium may take to answer its first command. Default 30 s. */
   launchTimeoutMs?: number;
+  /** How contexts' proxies look hosts up (tests answer for made-up names). Default: the system's, cached 30 s. */
+  resolveHost?: HostResolver;
+}
+
+export interface ContextOptions {
+  downloadsDir: string;
+  viewport: { width: number; height: number };
+  /** The owner's URL policy now: every connection the context makes is held to it (see ContextProxy). */
+  policy(): UrlPolicy;
+  /** Told of connections and service workers refused. */
+  onBlocked(target: string): void;
 }
 
 /** A context handed to one session: the CDP URL its Stagehand connects to, and how to end it. */
@@ -46,7 +60,7 @@ interface Running {
  *
  * @example
  * const chromium = new SharedChromium({ executablePath: "/usr/bin/chromium", dir });
- * const lease = await chromium.openContext({ downloadsDir, viewport: { width: 1280, height: 800 } });
+ * const lease = await chromium.openContext({ downloadsDir, viewport, policy: () => policy, onBlocked });
  * // new Stagehand({ env: "LOCAL", localBrowserLaunchOptions: { cdpUrl: lease.url } }) …
  * await lease.close();
  */
@@ -55,23 +69,35 @@ export class SharedChromium {
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly options: SharedChromiumOptions) {}
+  private readonly resolveHost: HostResolver;
+
+  constructor(private readonly options: SharedChromiumOptions) {
+    this.resolveHost = options.resolveHost ?? cachedResolver(30_000);
+  }
 
   /** Starts the browser now, so the first session does not wait for it. */
   async warm(): Promise<void> {
     await this.ensure();
   }
 
-  async openContext(options: {
-    downloadsDir: string;
-    viewport: { width: number; height: number };
-  }): Promise<BrowserContextLease> {
+  async openContext(options: ContextOptions): Promise<BrowserContextLease> {
     clearTimeout(this.idleTimer);
     const running = await this.ensure();
+    const proxy = await ContextProxy.start({
+      policy: options.policy,
+      onBlocked: options.onBlocked,
+      resolveHost: this.resolveHost,
+    });
     let contextId: string;
     try {
-      contextId = await running.mux.createContext(options);
+      contextId = await running.mux.createContext({
+        downloadsDir: options.downloadsDir,
+        viewport: options.viewport,
+        proxyServer: proxy.url,
+        onBlocked: options.onBlocked,
+      });
     } catch (error) {
+      await proxy.close();
       throw new BrowserError(
         "browser_unavailable",
         `The browser could not open a context: ${(error as Error).message}`,
@@ -97,6 +123,7 @@ export class SharedChromium {
         running.endpoint.unregister(token);
         this.tokens.delete(token);
         await running.mux.disposeContext(contextId);
+        await proxy.close();
         this.scheduleIdleStop(running);
       },
     };

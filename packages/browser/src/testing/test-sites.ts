@@ -1,11 +1,12 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 /**
  * The sites the browser tests drive, served on 127.0.0.1: a login form, a paginated table, a shop
  * with a cart, an iframe, a shadow-DOM widget, a download, and pages that misbehave (one that never
  * answers, one whose button moves between versions, one that reaches for another host every way it
- * can, a redirect to anywhere). Plain HTML with a little script, so what
+ * can, a redirect to anywhere, a WebSocket and a service worker). Plain HTML with a little script, so what
  * Chromium sees is what a small real site would send.
  */
 export interface TestSites {
@@ -15,6 +16,8 @@ export interface TestSites {
   requests: string[];
   /** Form posts received at /login, as submitted (to check a secret reached the site). */
   logins: Array<{ username: string; password: string }>;
+  /** WebSocket handshakes accepted at /socket (the Host header each came with). */
+  sockets: string[];
   close(): Promise<void>;
 }
 
@@ -50,9 +53,26 @@ const tableRows = Array.from({ length: 12 }, (_, index) => ({
 export async function startTestSites(): Promise<TestSites> {
   const requests: string[] = [];
   const logins: TestSites["logins"] = [];
+  const sockets: string[] = [];
+  /** Upgraded connections leave the HTTP server's books: closed by hand. */
+  const upgraded = new Set<Socket>();
   const server = createServer((request, response) => {
     requests.push(request.url ?? "/");
     route(request, response, logins).catch(() => response.destroy());
+  });
+  // A WebSocket endpoint: the handshake is answered and the server says hello (one text frame).
+  server.on("upgrade", (request, socket: Socket) => {
+    const key = request.headers["sec-websocket-key"];
+    if (request.url !== "/socket" || typeof key !== "string") return socket.destroy();
+    sockets.push(request.headers.host ?? "");
+    upgraded.add(socket);
+    socket.on("close", () => upgraded.delete(socket));
+    const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    socket.write(Buffer.from([0x81, 5, ...Buffer.from("hello")]));
+    socket.on("error", () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -60,9 +80,11 @@ export async function startTestSites(): Promise<TestSites> {
     origin: `http://127.0.0.1:${port}`,
     requests,
     logins,
+    sockets,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
         server.close(() => resolve());
       }),
   };
@@ -169,6 +191,31 @@ async function route(request: IncomingMessage, response: ServerResponse, logins:
         () => { document.getElementById('fetch').textContent = 'fetched'; },
         () => { document.getElementById('fetch').textContent = 'refused'; });</script>`,
     );
+  }
+  if (path === "/websocket") {
+    // Opens a WebSocket to `to` and says what happened.
+    const to = JSON.stringify(url.searchParams.get("to") ?? "").replace(/</g, "\\u003c");
+    return html(
+      response,
+      "WebSocket",
+      `<main><p id="socket">connecting</p></main><script>const socket = new WebSocket(${to});
+      socket.onmessage = (event) => { document.getElementById('socket').textContent = 'got ' + event.data; };
+      socket.onerror = () => { document.getElementById('socket').textContent = 'failed'; };</script>`,
+    );
+  }
+  if (path === "/service-worker") {
+    return html(
+      response,
+      "Service worker",
+      `<main><p id="worker">registering</p></main><script>navigator.serviceWorker.register('/worker.js').then(
+        () => { document.getElementById('worker').textContent = 'registered'; },
+        (error) => { document.getElementById('worker').textContent = 'refused: ' + error.name; });</script>`,
+    );
+  }
+  if (path === "/worker.js") {
+    // Were it ever to run, its first act would show up in `requests`.
+    response.writeHead(200, { "content-type": "text/javascript" });
+    return response.end("fetch('/worker-ran'); self.addEventListener('fetch', () => {});");
   }
   if (path === "/redirect") {
     response.writeHead(302, { location: url.searchParams.get("to") ?? "/" });
