@@ -234,8 +234,15 @@ describe("remote browsers", () => {
     );
     try {
       const portFile = path.join(profile, "DevToolsActivePort");
-      await vi.waitFor(() => expect(existsSync(portFile)).toBe(true), { timeout: 10_000 });
-      const [port, wsPath] = readFileSync(portFile, "utf8").trim().split("\n");
+      // The file can be there before both its lines are written: wait for the whole of it.
+      const [port, wsPath] = await vi.waitFor(
+        () => {
+          const lines = existsSync(portFile) ? readFileSync(portFile, "utf8").trim().split("\n") : [];
+          expect(lines).toHaveLength(2);
+          return lines;
+        },
+        { timeout: 10_000 },
+      );
       const remote = await kit.browser.openSession(kit.context(), {
         cdpUrl: `ws://127.0.0.1:${port}${wsPath}`,
         url: `${kit.sites.origin}/table`,
