@@ -12,5 +12,6 @@ export type * from "./store/schema.ts";
 export type * from "./store/schema-browser.ts";
 export type * from "./store/schema-knowledge.ts";
 export type * from "./store/schema-workflows.ts";
+export * from "./token-estimate.ts";
 export * from "./version.ts";
 export * from "./workspaces/index.ts";

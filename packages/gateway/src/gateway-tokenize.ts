@@ -1,7 +1,7 @@
+import { estimateTextTokens } from "@nexus/core";
 import { type TokenizeRequest, type TokenizeResponse, tokenizeRequestSchema } from "./protocol/tokenize.ts";
 import { ProviderError } from "./providers/provider-error.ts";
 import type { RequestContext } from "./request-context.ts";
-import { estimateTextTokens } from "./tokenize-estimate.ts";
 import type { WorkspaceRouting } from "./workspace-routing.ts";
 
 /**

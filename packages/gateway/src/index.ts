@@ -30,5 +30,4 @@ export * from "./rerank-by-embeddings.ts";
 export * from "./routing/gateway-config.ts";
 export * from "./routing/gateway-config-store.ts";
 export * from "./routing/index.ts";
-export * from "./tokenize-estimate.ts";
 export * from "./usage/index.ts";

@@ -6,7 +6,7 @@ export type SearchMode = (typeof searchModes)[number];
 
 /**
  * How a knowledge base splits documents. Sizes are in tokens of the embedding model: chunkers cut
- * by `estimateTokens`, then ingestion counts with the model's tokenizer and re-splits any chunk
+ * by core's `estimateTextTokens`, then ingestion counts with the model's tokenizer and re-splits any chunk
  * over `size` (or over the model's input limit), so none is over in real tokens.
  */
 export const chunkingSettingsSchema = z
@@ -65,24 +65,3 @@ export type ChunkingSettings = z.infer<typeof chunkingSettingsSchema>;
 export type RetrievalSettings = z.infer<typeof retrievalSettingsSchema>;
 export type KnowledgeSettings = z.infer<typeof knowledgeSettingsSchema>;
 export type AlertSettings = z.infer<typeof alertSettingsSchema>;
-
-/**
- * Tokens of a text, estimated: about four characters each, as subword tokenizers count English,
- * but one per Han, kana, Hangul or CJK punctuation character (those tokenizers spend one or more
- * tokens on each). What the chunkers cut by; ingestion then counts each chunk with the embedding
- * model's tokenizer and re-splits what is over (ingestion/fit-chunks.ts), so this is the final
- * count only where no tokenizer is reachable (the built-in embedder, an upstream without one).
- * The same rule as the gateway's `estimateTextTokens`, kept here so that importing knowledge
- * settings does not load the gateway (the local `nexus kb` commands run without it).
- */
-export function estimateTokens(text: string): number {
-  const wide = text.match(wideCharacters)?.length ?? 0;
-  return Math.ceil((text.length - wide) / 4) + wide;
-}
-const wideCharacters =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/gu;
-const wideCharacter =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
-
-/** One character's share of `estimateTokens`: 1 for Han, kana, Hangul and CJK punctuation, else a quarter. */
-export const characterTokens = (character: string) => (wideCharacter.test(character) ? 1 : 0.25);

@@ -1,11 +1,11 @@
 import path from "node:path";
+import { estimateTextTokens } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../gateway.ts";
 import type { RequestContext } from "../request-context.ts";
 import { startAnthropicTestServer } from "../testing/anthropic-test-server.ts";
 import { type OpenAITestServer, startOpenAITestServer } from "../testing/openai-test-server.ts";
 import { testTokenize } from "../testing/vllm-test-routes.ts";
-import { estimateTextTokens } from "../tokenize-estimate.ts";
 import { createAnthropicProvider } from "./anthropic-provider.ts";
 import { createLocalProvider, type LocalProvider } from "./local-provider.ts";
 import {

@@ -1,5 +1,6 @@
+import { estimateTextTokens } from "@nexus/core";
 import { describe, expect, it } from "vitest";
-import { chunkingSettingsSchema, estimateTokens } from "../knowledge-settings.ts";
+import { chunkingSettingsSchema } from "../knowledge-settings.ts";
 import type { ChunkerContext } from "./chunker.ts";
 import { generalChunker } from "./general-chunker.ts";
 import { markdownChunker } from "./markdown-chunker.ts";
@@ -19,7 +20,7 @@ describe("chunkers", () => {
   it("general: chunks stay within size, overlap repeats the end of the previous chunk, nothing is lost", async () => {
     const chunks = splitText(sentences, 40, 15);
     expect(chunks.length).toBeGreaterThan(3);
-    for (const chunk of chunks) expect(estimateTokens(chunk)).toBeLessThanOrEqual(40);
+    for (const chunk of chunks) expect(estimateTextTokens(chunk)).toBeLessThanOrEqual(40);
     for (let index = 1; index < chunks.length; index++) {
       const previousLast = (chunks[index - 1] as string).split(". ").at(-1) as string;
       expect(chunks[index]).toContain(previousLast.replace(/\.$/, ""));
@@ -58,13 +59,13 @@ describe("chunkers", () => {
   });
 
   it("estimates CJK text at one token a character, so its chunks stay within the size too", async () => {
-    expect(estimateTokens("wing flutter")).toBe(3);
-    expect(estimateTokens("机翼颤振试验")).toBe(6);
-    expect(estimateTokens("Mach 2 の衝撃波")).toBe(6);
+    expect(estimateTextTokens("wing flutter")).toBe(3);
+    expect(estimateTextTokens("机翼颤振试验")).toBe(6);
+    expect(estimateTextTokens("Mach 2 の衝撃波")).toBe(6);
     const text = "机翼颤振试验在高速风洞中进行。".repeat(40);
     const chunks = splitText(text, 50, 0);
     expect(chunks.length).toBeGreaterThanOrEqual(12);
-    for (const chunk of chunks) expect(estimateTokens(chunk)).toBeLessThanOrEqual(50);
+    for (const chunk of chunks) expect(estimateTextTokens(chunk)).toBeLessThanOrEqual(50);
     expect(chunks.join("")).toBe(text);
   });
 

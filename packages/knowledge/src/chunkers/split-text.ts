@@ -1,4 +1,4 @@
-import { characterTokens, estimateTokens } from "../knowledge-settings.ts";
+import { characterTokens, estimateTextTokens } from "@nexus/core";
 
 export const defaultSeparators = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " "];
 
@@ -18,13 +18,13 @@ export function splitText(
   let current: string[] = [];
   let currentTokens = 0;
   for (const piece of pieces) {
-    const tokens = estimateTokens(piece);
+    const tokens = estimateTextTokens(piece);
     if (currentTokens + tokens > size && current.length > 0) {
       chunks.push(current.join("").trim());
       const kept: string[] = [];
       let keptTokens = 0;
       for (let index = current.length - 1; index >= 0; index--) {
-        const pieceTokens = estimateTokens(current[index] as string);
+        const pieceTokens = estimateTextTokens(current[index] as string);
         if (keptTokens + pieceTokens > overlap) break;
         kept.unshift(current[index] as string);
         keptTokens += pieceTokens;
@@ -41,7 +41,7 @@ export function splitText(
 
 /** Pieces no bigger than `size`, each keeping its separator so joining them restores the text. */
 function atoms(text: string, size: number, separators: string[]): string[] {
-  if (estimateTokens(text) <= size) return [text];
+  if (estimateTextTokens(text) <= size) return [text];
   const [separator, ...rest] = separators;
   if (separator === undefined) {
     // No separator left: cut by estimated tokens, character by character (whole code points).

@@ -1,7 +1,7 @@
+import { estimateTextTokens } from "@nexus/core";
 import { analyze, words } from "../analysis/analyzer.ts";
 import { porterStem } from "../analysis/porter-stemmer.ts";
 import { englishStopWords } from "../analysis/stop-words.ts";
-import { estimateTokens } from "../knowledge-settings.ts";
 import { type Embedder, normalize, type TermIdf } from "./embedder.ts";
 
 export interface BuiltinEmbedderOptions {
@@ -101,7 +101,7 @@ export function createBuiltinEmbedder(options: BuiltinEmbedderOptions = {}): Emb
       tokens: texts.reduce((sum, text) => sum + analyze(text).length, 0),
     }),
     // Hashed features take text of any length: no limit, and only the estimate to count with.
-    countTokens: async (texts) => ({ counts: texts.map(estimateTokens), exact: false }),
+    countTokens: async (texts) => ({ counts: texts.map(estimateTextTokens), exact: false }),
     embedQuery: async (text, _context, idf: TermIdf) => {
       const weights = await idf([...new Set(analyze(text))]);
       return embed(text, (term) => weights.get(term) ?? 1);

@@ -1,9 +1,9 @@
 import path from "node:path";
+import { estimateTextTokens } from "@nexus/core";
 import {
   createGateway,
   createLocalProvider,
   createOpenAICompatibleProvider,
-  estimateTextTokens,
   type Gateway,
   type LocalProvider,
   type ModelProvider,
@@ -15,7 +15,6 @@ import {
 } from "../../../gateway/src/testing/openai-test-server.ts";
 import { testTokenize } from "../../../gateway/src/testing/vllm-test-routes.ts";
 import { splitText } from "../chunkers/split-text.ts";
-import { estimateTokens } from "../knowledge-settings.ts";
 import { createKnowledgeBase } from "../store/knowledge-base-store.ts";
 import { startTestKnowledge, type TestKnowledge } from "../testing/test-knowledge.ts";
 
@@ -111,7 +110,7 @@ describe("ingestion counts chunks in the embedding model's tokens", () => {
   it("splits again what the estimate keeps under the size but the GGUF tokenizer counts over it", async () => {
     const text = `${tunnelLog}\n\n${flutterNotes}`;
     const byEstimate = splitText(text, 40, 0);
-    for (const piece of byEstimate) expect(estimateTokens(piece)).toBeLessThanOrEqual(40);
+    for (const piece of byEstimate) expect(estimateTextTokens(piece)).toBeLessThanOrEqual(40);
     const estimateCounts = await realCounts(localModel, byEstimate);
     expect(Math.max(...estimateCounts)).toBeGreaterThan(60);
 
@@ -190,7 +189,7 @@ describe("ingestion counts chunks in the embedding model's tokens", () => {
       "Ice accretion on propeller blades changes their thrust.",
     );
     const tooLong = "Run 1234567890 at 0.98765 and 2468013579 at 0.13579.";
-    expect(estimateTokens(tooLong)).toBeLessThanOrEqual(30);
+    expect(estimateTextTokens(tooLong)).toBeLessThanOrEqual(30);
     await expect(
       knowledge.service.updateChunk(knowledge.workspaceId, chunk?.id as string, tooLong),
     ).rejects.toMatchObject({ status: 400, param: "content" });
@@ -207,7 +206,7 @@ describe("ingestion counts chunks in the embedding model's tokens", () => {
 
   it("estimates as the gateway does when no tokenizer answers", () => {
     for (const text of ["wing flutter", "机翼颤振试验", "Mach 2 の衝撃波", tunnelLog]) {
-      expect(estimateTokens(text)).toBe(estimateTextTokens(text));
+      expect(estimateTextTokens(text)).toBe(estimateTextTokens(text));
     }
   });
 });

@@ -1,8 +1,8 @@
-import { invalidRequest } from "@nexus/core";
+import { estimateTextTokens, invalidRequest } from "@nexus/core";
 import type { ChunkDraft } from "../chunkers/chunker.ts";
 import { splitText } from "../chunkers/split-text.ts";
 import type { EmbedContext, Embedder } from "../embedders/embedder.ts";
-import { type ChunkingSettings, estimateTokens } from "../knowledge-settings.ts";
+import type { ChunkingSettings } from "../knowledge-settings.ts";
 import { DocumentError } from "../parsers/document-parser.ts";
 
 /** Rounds of count-then-split; each shrinks an over-long piece by its measured excess, so two nearly always do. */
@@ -87,7 +87,7 @@ export async function countEditedChunk(
 /** Pieces of an over-long chunk, each aimed under `limit` by the ratio the whole was over it. */
 function splitSmaller(draft: ChunkDraft, tokens: number, limit: number, settings: ChunkingSettings) {
   const ratio = limit / tokens;
-  const size = Math.max(1, Math.floor(estimateTokens(draft.content) * ratio * headroom));
+  const size = Math.max(1, Math.floor(estimateTextTokens(draft.content) * ratio * headroom));
   const overlap = Math.max(0, Math.min(size - 1, Math.floor(settings.overlap * ratio)));
   let pieces = splitText(draft.content, size, overlap, settings.separators);
   if (pieces.length < 2) {

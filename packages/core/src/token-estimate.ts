@@ -3,7 +3,8 @@
  * tokenizers count English, but one per Han, kana, Hangul or CJK punctuation character (those
  * tokenizers spend one or more tokens on each; at four characters a token a "400-token" Chinese
  * chunk was ~1,600 tokens, past the context of small embedding models). The gateway answers
- * `tokenize` with this (`exact: false`) for models no deployment can tokenize.
+ * `tokenize` with this (`exact: false`) for models no deployment can tokenize; the knowledge
+ * chunkers cut by it before ingestion counts each chunk with the model's own tokenizer.
  *
  * @example
  * estimateTextTokens("wing flutter"); // 3
