@@ -54,8 +54,10 @@ describe("act through the gateway, with the action cache", () => {
     const first = await login();
     expect(first.result.cached).toBe(false);
     expect(kit.model.calls).toHaveLength(3);
-    await vi.waitFor(() =>
-      expect(kit.sites.logins.at(-1)).toEqual({ username: "ada-lovelace-1815", password: loginPassword }),
+    await vi.waitFor(
+      () =>
+        expect(kit.sites.logins.at(-1)).toEqual({ username: "ada-lovelace-1815", password: loginPassword }),
+      10_000,
     );
     // The secret reached the site but never the model, and never a log line.
     expect(JSON.stringify(kit.model.calls)).not.toContain(loginPassword);
@@ -71,7 +73,7 @@ describe("act through the gateway, with the action cache", () => {
     expect(second.result.cached).toBe(true);
     expect(second.usage.calls).toBe(0);
     expect(kit.model.calls).toHaveLength(0);
-    await vi.waitFor(() => expect(kit.sites.logins).toHaveLength(2));
+    await vi.waitFor(() => expect(kit.sites.logins).toHaveLength(2), 10_000);
     expect(kit.sites.logins.at(-1)?.password).toBe(loginPassword);
     const rows = await kit.browser.cache.list(kit.workspaceId);
     expect(rows.map((row) => row.actions).join()).not.toContain(loginPassword);
@@ -118,7 +120,7 @@ describe("act through the gateway, with the action cache", () => {
       url: `${kit.sites.origin}/iframe`,
     });
     const inner = "document.querySelector('iframe').contentDocument.getElementById('state').textContent";
-    await vi.waitFor(async () => expect(await page().evaluate(inner)).toBe("Subscribed!"));
+    await vi.waitFor(async () => expect(await page().evaluate(inner)).toBe("Subscribed!"), 10_000);
     kit.model.load([actStep(/button: Increment/, "click")]);
     const shadow = await kit.browser.act(kit.context(), sessionId, {
       instruction: "click Increment",
@@ -126,7 +128,7 @@ describe("act through the gateway, with the action cache", () => {
     });
     expect(shadow.result.actions).toHaveLength(1);
     const count = "document.querySelector('counter-widget').shadowRoot.getElementById('count').textContent";
-    await vi.waitFor(async () => expect(await page().evaluate(count)).toBe("Count: 1"));
+    await vi.waitFor(async () => expect(await page().evaluate(count)).toBe("Count: 1"), 10_000);
   });
 
   it("says clearly when the element vanishes between planning and acting", async () => {

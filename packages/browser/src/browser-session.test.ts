@@ -78,8 +78,9 @@ describe("browser sessions", () => {
 
     kit.model.load([actStep(/link: Next page/, "click")]);
     await kit.browser.act(kit.context(), sessionId, { instruction: "go to the next page" });
-    await vi.waitFor(() =>
-      expect(kit.browser.getSession(kit.workspaceId, sessionId).url).toContain("page=2"),
+    await vi.waitFor(
+      () => expect(kit.browser.getSession(kit.workspaceId, sessionId).url).toContain("page=2"),
+      10_000,
     );
   });
 
@@ -217,7 +218,7 @@ describe("browser sessions", () => {
     await vi.waitFor(
       () => expect(kit.browser.getSession(kit.workspaceId, sessionId).downloads).toEqual(["report.csv"]),
       {
-        timeout: 5_000,
+        timeout: 10_000,
       },
     );
   });
