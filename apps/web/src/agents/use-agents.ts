@@ -1,29 +1,9 @@
-import { useCallback, useEffect, useState } from "react";
-import { messageOf } from "../api-client.ts";
 import { chatApi } from "../chat-api.ts";
-import type { Agent } from "../chat-types.ts";
+import { useLoadedList } from "../use-loaded-list.ts";
 
 /** The workspace's agents. */
 export function useAgents() {
-  const [agents, setAgents] = useState<Agent[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-
-  const reload = useCallback(async () => {
-    try {
-      setAgents((await chatApi.agents()).data);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    } finally {
-      setLoaded(true);
-    }
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
-
+  const { items: agents, error, loaded, reload } = useLoadedList(chatApi.agents);
   return { agents, error, loaded, reload };
 }
 

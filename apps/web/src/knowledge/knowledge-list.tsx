@@ -1,7 +1,8 @@
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { messageOf } from "../api-client.ts";
 import { PageBar } from "../shell/page-bar.tsx";
-import { type KnowledgeBase, knowledgeApi } from "./knowledge-api.ts";
+import { useLoadedList } from "../use-loaded-list.ts";
+import { knowledgeApi } from "./knowledge-api.ts";
 
 /** The workspace's knowledge bases with their documents by status; create one. */
 export function KnowledgeList({
@@ -11,25 +12,9 @@ export function KnowledgeList({
   onOpen: (id: string) => void;
   onOpenSidebar: () => void;
 }) {
-  const [bases, setBases] = useState<KnowledgeBase[]>([]);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { items: bases, loaded, error, setError } = useLoadedList(knowledgeApi.list);
   const [name, setName] = useState("");
   const [embeddingModel, setEmbeddingModel] = useState("builtin");
-
-  const reload = useCallback(async () => {
-    try {
-      setBases((await knowledgeApi.list()).data);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    } finally {
-      setLoaded(true);
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   async function create(event: FormEvent) {
     event.preventDefault();

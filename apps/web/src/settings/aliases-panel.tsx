@@ -1,5 +1,5 @@
-import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { messageOf } from "../api-client.ts";
+import { type FormEvent, useState } from "react";
+import { useLoadedList } from "../use-loaded-list.ts";
 import { type AliasRow, settingsApi } from "./settings-api.ts";
 
 const strategies: AliasRow["strategy"][] = [
@@ -11,44 +11,21 @@ const strategies: AliasRow["strategy"][] = [
 
 /** Model aliases: a stable name clients use, routed to one or more provider models. */
 export function AliasesPanel({ onChanged }: { onChanged: () => void }) {
-  const [aliases, setAliases] = useState<AliasRow[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { items: aliases, error, setError, change } = useLoadedList(settingsApi.aliases);
   const [editing, setEditing] = useState<AliasRow | null>(null);
-
-  const reload = useCallback(async () => {
-    try {
-      setAliases((await settingsApi.aliases()).data);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   async function save(alias: AliasRow) {
     setError(null);
-    try {
+    const saved = await change(async () => {
       await settingsApi.putAlias(alias);
       setEditing(null);
-      await reload();
-      onChanged();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
+    });
+    if (saved) onChanged();
   }
 
   async function remove(name: string) {
     if (!window.confirm(`Remove the alias ${name}?`)) return;
-    try {
-      await settingsApi.deleteAlias(name);
-      await reload();
-      onChanged();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
+    if (await change(() => settingsApi.deleteAlias(name))) onChanged();
   }
 
   return (

@@ -1,29 +1,15 @@
-import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { messageOf } from "../api-client.ts";
+import { type FormEvent, useState } from "react";
 import type { Role } from "../api-types.ts";
 import { CopyButton } from "../components/copy-button.tsx";
+import { useLoadedList } from "../use-loaded-list.ts";
 import { type ApiKeyInfo, settingsApi } from "./settings-api.ts";
 
 /** The workspace's API keys: create (shown once), list, revoke. Admins and owners only. */
 export function ApiKeysPanel({ role }: { role: Role }) {
-  const [keys, setKeys] = useState<ApiKeyInfo[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { items: keys, error, setError, change } = useLoadedList(settingsApi.keys, role !== "member");
   const [created, setCreated] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [newRole, setNewRole] = useState<Role>("member");
-
-  const reload = useCallback(async () => {
-    try {
-      setKeys((await settingsApi.keys()).data);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, []);
-
-  useEffect(() => {
-    if (role !== "member") void reload();
-  }, [role, reload]);
 
   if (role === "member") {
     return (
@@ -37,28 +23,20 @@ export function ApiKeysPanel({ role }: { role: Role }) {
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setError(null);
-    try {
+    await change(async () => {
       const answer = await settingsApi.createKey({
         role: newRole,
         ...(name.trim() ? { name: name.trim() } : {}),
       });
       setCreated(answer.key);
       setName("");
-      await reload();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
+    });
   }
 
   async function revoke(key: ApiKeyInfo) {
     if (!window.confirm(`Revoke ${key.name || key.key_prefix}? Programs using it stop working at once.`))
       return;
-    try {
-      await settingsApi.revokeKey(key.id);
-      await reload();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
+    await change(() => settingsApi.revokeKey(key.id));
   }
 
   return (

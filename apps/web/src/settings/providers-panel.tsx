@@ -1,35 +1,14 @@
-import { useCallback, useEffect, useState } from "react";
-import { messageOf } from "../api-client.ts";
 import { ProviderForm } from "../components/provider-form.tsx";
+import { useLoadedList } from "../use-loaded-list.ts";
 import { type ProviderRow, settingsApi } from "./settings-api.ts";
 
 /** Model providers: the instance's (config, local files, discovered servers) and the workspace's own. */
 export function ProvidersPanel({ onChanged }: { onChanged: () => void }) {
-  const [providers, setProviders] = useState<ProviderRow[]>([]);
-  const [error, setError] = useState<string | null>(null);
-
-  const reload = useCallback(async () => {
-    try {
-      setProviders((await settingsApi.providers()).data);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
+  const { items: providers, error, reload, change } = useLoadedList(settingsApi.providers);
 
   async function remove(provider: ProviderRow) {
     if (!window.confirm(`Remove the provider ${provider.id}?`)) return;
-    try {
-      await settingsApi.deleteProvider(provider.id);
-      await reload();
-      onChanged();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
+    if (await change(() => settingsApi.deleteProvider(provider.id))) onChanged();
   }
 
   return (

@@ -1,8 +1,8 @@
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { useAgents } from "../agents/use-agents.ts";
-import { messageOf } from "../api-client.ts";
 import type { Role } from "../api-types.ts";
 import { CopyButton } from "../components/copy-button.tsx";
+import { useLoadedList } from "../use-loaded-list.ts";
 import { type SiteTokenInfo, settingsApi } from "./settings-api.ts";
 
 /** Origins typed one per line or comma-separated; blank lines ignored. */
@@ -24,8 +24,7 @@ export function embedSnippet(token: string, origin = window.location.origin): st
  */
 export function WidgetTokensPanel({ role }: { role: Role }) {
   const { agents } = useAgents();
-  const [tokens, setTokens] = useState<SiteTokenInfo[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { items: tokens, error, setError, change } = useLoadedList(settingsApi.siteTokens, role !== "member");
   const [created, setCreated] = useState<string | null>(null);
   const [agentId, setAgentId] = useState("");
   const [name, setName] = useState("");
@@ -34,19 +33,6 @@ export function WidgetTokensPanel({ role }: { role: Role }) {
   const [visitorRate, setVisitorRate] = useState(20);
   const [color, setColor] = useState("#2563eb");
   const [position, setPosition] = useState<"left" | "right">("right");
-
-  const reload = useCallback(async () => {
-    try {
-      setTokens((await settingsApi.siteTokens()).data);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, []);
-
-  useEffect(() => {
-    if (role !== "member") void reload();
-  }, [role, reload]);
 
   if (role === "member") {
     return (
@@ -63,7 +49,7 @@ export function WidgetTokensPanel({ role }: { role: Role }) {
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setError(null);
-    try {
+    await change(async () => {
       const answer = await settingsApi.createSiteToken({
         agentId: chosenAgent,
         ...(name.trim() ? { name: name.trim() } : {}),
@@ -74,10 +60,7 @@ export function WidgetTokensPanel({ role }: { role: Role }) {
       });
       setCreated(answer.token);
       setName("");
-      await reload();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
+    });
   }
 
   async function revoke(token: SiteTokenInfo) {
@@ -85,12 +68,7 @@ export function WidgetTokensPanel({ role }: { role: Role }) {
       !window.confirm(`Revoke ${token.name || token.tokenPrefix}? Every page using it stops working at once.`)
     )
       return;
-    try {
-      await settingsApi.revokeSiteToken(token.id);
-      await reload();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
+    await change(() => settingsApi.revokeSiteToken(token.id));
   }
 
   return (

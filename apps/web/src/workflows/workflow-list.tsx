@@ -1,6 +1,7 @@
-import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type ChangeEvent, useRef, useState } from "react";
 import { messageOf } from "../api-client.ts";
 import { PageBar } from "../shell/page-bar.tsx";
+import { useLoadedList } from "../use-loaded-list.ts";
 import { workflowApi } from "./workflow-api.ts";
 import type { ImportReport, WorkflowSummary } from "./workflow-types.ts";
 
@@ -12,9 +13,7 @@ export function WorkflowList({
   onOpen: (id: string) => void;
   onOpenSidebar: () => void;
 }) {
-  const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { items: workflows, loaded, error, reload } = useLoadedList(workflowApi.list);
   const [notice, setNotice] = useState<{
     ok: boolean;
     text: string;
@@ -22,21 +21,6 @@ export function WorkflowList({
     id?: string;
   } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-
-  const reload = useCallback(async () => {
-    try {
-      setWorkflows((await workflowApi.list()).data);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    } finally {
-      setLoaded(true);
-    }
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   async function importFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
