@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from "react";
 import type { Role } from "../api-types.ts";
-import { CopyButton } from "../components/copy-button.tsx";
 import { useLoadedList } from "../use-loaded-list.ts";
 import { type ApiKeyInfo, settingsApi } from "./settings-api.ts";
+import { ShownOnce } from "./shown-once.tsx";
 
 /** The workspace's API keys: create (shown once), list, revoke. Admins and owners only. */
 export function ApiKeysPanel({ role }: { role: Role }) {
@@ -62,13 +62,11 @@ export function ApiKeysPanel({ role }: { role: Role }) {
         <button type="submit">Create key</button>
       </form>
       {created && (
-        <div className="success new-key" role="status">
-          <p>Copy the new key now: it is not shown again.</p>
-          <div className="command-row">
-            <code className="command">{created}</code>
-            <CopyButton text={created} label="Copy the new key" />
-          </div>
-        </div>
+        <ShownOnce
+          notice="Copy the new key now: it is not shown again."
+          text={created}
+          copyLabel="Copy the new key"
+        />
       )}
       {error && (
         <p className="error" role="alert">

@@ -1,9 +1,9 @@
 import { type FormEvent, useState } from "react";
 import { useAgents } from "../agents/use-agents.ts";
 import type { Role } from "../api-types.ts";
-import { CopyButton } from "../components/copy-button.tsx";
 import { useLoadedList } from "../use-loaded-list.ts";
 import { type SiteTokenInfo, settingsApi } from "./settings-api.ts";
+import { ShownOnce } from "./shown-once.tsx";
 
 /** Origins typed one per line or comma-separated; blank lines ignored. */
 function originsOf(text: string): string[] {
@@ -152,13 +152,12 @@ export function WidgetTokensPanel({ role }: { role: Role }) {
         </form>
       )}
       {created && (
-        <div className="success new-key" role="status">
-          <p>Copy the script tag now: the token in it is not shown again.</p>
-          <div className="command-row">
-            <code className="command embed-snippet">{embedSnippet(created)}</code>
-            <CopyButton text={embedSnippet(created)} label="Copy the script tag" />
-          </div>
-        </div>
+        <ShownOnce
+          notice="Copy the script tag now: the token in it is not shown again."
+          text={embedSnippet(created)}
+          copyLabel="Copy the script tag"
+          codeClassName="command embed-snippet"
+        />
       )}
       {error && (
         <p className="error" role="alert">
