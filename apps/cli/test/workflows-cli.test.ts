@@ -104,4 +104,19 @@ describe("nexus workflows on the local data directory", { timeout: 180_000 }, ()
     expect(loop.code, loop.stderr).toBe(2);
     expect(loop.stderr).toContain(expected);
   });
+
+  it("refuses an operator or mode the engine does not implement, listing the ones it does", async () => {
+    for (const name of [
+      "if-else-comparison-operator-unknown.yml",
+      "http-method-fetch.yml",
+      "assigner-write-mode-unknown.yml",
+    ]) {
+      const expected = /^# expect: (.+)$/m.exec(
+        readFileSync(path.join(rejected, name), "utf8"),
+      )?.[1] as string;
+      const refused = await runCli(["workflows", "import", path.join(rejected, name)], env());
+      expect(refused.code, `${name}: ${refused.stderr}`).toBe(2);
+      expect(refused.stderr, name).toContain(expected);
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { containerStartTypes, describeNode } from "../graph/graph-index.ts";
 import type { GraphEdge, GraphNode } from "../graph/graph-types.ts";
 import type { NodeContext, NodeResult } from "../nodes/node-definition.ts";
 import type { NodeStatus } from "./engine-events.ts";
+import type { ErrorStrategy } from "./error-strategies.ts";
 import { type NodeRunState, ResponseCoordinator } from "./response-coordinator.ts";
 import type { RunState } from "./run-state.ts";
 import type { VariablePool } from "./variable-pool.ts";
@@ -286,7 +287,7 @@ async function execute(
   let handle = result?.handle ?? "source";
   let outputs = result?.outputs ?? {};
   if (failure !== undefined) {
-    const strategy = signal.aborted ? undefined : (data.error_strategy as string | undefined);
+    const strategy = signal.aborted ? undefined : (data.error_strategy as ErrorStrategy | undefined);
     if (strategy === "default-value" || strategy === "fail-branch") {
       status = "exception";
       run.exceptions++;

@@ -2,6 +2,8 @@ import { NexusError } from "@nexus/core";
 import { describe, expect, it } from "vitest";
 import { exportDsl } from "../dsl/export-dsl.ts";
 import { importDsl } from "../dsl/import-dsl.ts";
+import { assignerOperations } from "../nodes/assigner-operations.ts";
+import { comparisonOperators } from "../nodes/comparison-operators.ts";
 import { builtinNodes, createNodeRegistry } from "../nodes/registry.ts";
 import { buildDefinition } from "../testing/graph-builder.ts";
 import { settingsFixtures } from "../testing/settings-fixtures.ts";
@@ -57,6 +59,23 @@ describe("node settings checks", () => {
     );
   });
 
+  it("accepts every comparison operator the engine implements, in Dify's spellings (≠ ≥ ≤)", () => {
+    const conditions = comparisonOperators.map((operator) => ({
+      variable_selector: ["start", "q"],
+      comparison_operator: operator,
+      value: "1",
+    }));
+    const definition = buildDefinition(
+      [
+        ["start", { type: "start", variables: [{ variable: "q", type: "text-input" }] }],
+        ["branch", { type: "if-else", cases: [{ case_id: "true", logical_operator: "or", conditions }] }],
+      ],
+      [["start", "branch"]],
+    );
+    expect(comparisonOperators).toEqual(expect.arrayContaining(["≠", "≥", "≤", ">=", "<="]));
+    expect(() => validateGraph(definition, registry)).not.toThrow();
+  });
+
   it("does not check the settings of node types it does not know (they are marked unsupported)", () => {
     const definition = buildDefinition(
       [
@@ -99,7 +118,7 @@ describe("node settings checks", () => {
     };
     definition.conversationVariables.push({ name: "x", value_type: "array[number]", value: [] });
     expect(rejectionOf(() => validateGraph(definition, registry)).message).toBe(
-      "Node 'assign' (assign): setting 'items[0].operation' is missing; it must be a string",
+      `Node 'assign' (assign): setting 'items[0].operation' is missing; it must be one of ${assignerOperations.map((operation) => JSON.stringify(operation)).join(", ")}`,
     );
   });
 });

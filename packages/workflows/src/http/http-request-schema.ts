@@ -1,8 +1,15 @@
 import { z } from "zod";
+import {
+  httpApiKeyTypes,
+  httpAuthorizationTypes,
+  httpBodyItemTypes,
+  httpBodyTypes,
+  httpMethods,
+} from "./http-request-options.ts";
 
 const bodyItemSchema = z.object({
   key: z.string().nullish(),
-  type: z.enum(["text", "file"]).nullish(),
+  type: z.enum(httpBodyItemTypes).nullish(),
   value: z.string().nullish(),
   file: z.array(z.string()).nullish(),
 });
@@ -16,22 +23,22 @@ export const httpRequestNodeDataSchema = z.object({
   method: z
     .string()
     .transform((method) => method.toLowerCase())
-    .pipe(z.enum(["get", "post", "put", "patch", "delete", "head", "options"])),
+    .pipe(z.enum(httpMethods)),
   url: z.string().min(1, "the request has no URL"),
   headers: z.string().nullish(),
   params: z.string().nullish(),
   body: z
     .object({
-      type: z.enum(["none", "json", "form-data", "x-www-form-urlencoded", "raw-text", "binary"]),
+      type: z.enum(httpBodyTypes),
       data: z.union([z.string(), z.array(bodyItemSchema)]).nullish(),
     })
     .nullish(),
   authorization: z
     .object({
-      type: z.enum(["no-auth", "api-key"]),
+      type: z.enum(httpAuthorizationTypes),
       config: z
         .object({
-          type: z.enum(["basic", "bearer", "custom"]).nullish(),
+          type: z.enum(httpApiKeyTypes).nullish(),
           api_key: z.string().nullish(),
           header: z.string().nullish(),
         })

@@ -1,16 +1,19 @@
 import { z } from "zod";
 import type { VariablePool } from "../engine/variable-pool.ts";
+import { type AssignerOperation, assignerOperations, assignerWriteModes } from "./assigner-operations.ts";
 import { selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
+import { valueSources } from "./value-type-options.ts";
 
 interface AssignItem {
   variable_selector?: string[];
-  input_type?: "constant" | "variable";
-  operation: string;
+  input_type?: (typeof valueSources)[number];
+  operation: AssignerOperation;
   value?: unknown;
 }
 
-function applyOperation(current: unknown, operation: string, value: unknown): unknown {
+/** Covers every `assignerOperations` entry (the compiler checks it). */
+function applyOperation(current: unknown, operation: AssignerOperation, value: unknown): unknown {
   switch (operation) {
     case "over-write":
     case "set":
@@ -40,8 +43,10 @@ function applyOperation(current: unknown, operation: string, value: unknown): un
     case "/=":
       if (Number(value) === 0) throw new Error("Division by zero");
       return Number(current ?? 0) / Number(value);
-    default:
-      throw new Error(`Unknown assigner operation '${operation}'`);
+    default: {
+      const unknown: never = operation;
+      throw new Error(`Unknown assigner operation '${String(unknown)}'`);
+    }
   }
 }
 
@@ -72,14 +77,14 @@ export const assignerNode = defineNode({
       .array(
         z.looseObject({
           variable_selector: selectorSchema.nullish(),
-          input_type: z.enum(["constant", "variable"]).nullish(),
-          operation: z.string(),
+          input_type: z.enum(valueSources).nullish(),
+          operation: z.enum(assignerOperations),
           value: z.unknown(),
         }),
       )
       .nullish(),
     assigned_variable_selector: selectorSchema.nullish(),
-    write_mode: z.string().nullish(),
+    write_mode: z.enum(assignerWriteModes).nullish(),
     input_variable_selector: selectorSchema.nullish(),
   }),
   run: async ({ node, pool }) => {
@@ -88,7 +93,7 @@ export const assignerNode = defineNode({
     if (Array.isArray(data.items)) {
       for (const item of data.items as AssignItem[]) assign(pool, item, written);
     } else {
-      const mode = String(data.write_mode ?? "over-write");
+      const mode = (data.write_mode as AssignerOperation | undefined) ?? "over-write";
       assign(
         pool,
         {

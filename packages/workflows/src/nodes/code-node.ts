@@ -2,6 +2,7 @@ import { z } from "zod";
 import { namedVariablesSchema } from "./node-data-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 import { namedVariables } from "./node-variables.ts";
+import { codeOutputTypes } from "./value-type-options.ts";
 
 /** Dify's default code execution limit. */
 const codeTimeoutMs = 15_000;
@@ -14,7 +15,7 @@ export const codeNode = defineNode({
     code: z.string().nullish(),
     code_language: z.string().nullish(),
     variables: namedVariablesSchema.nullish(),
-    outputs: z.record(z.string(), z.looseObject({ type: z.string().nullish() })).nullish(),
+    outputs: z.record(z.string(), z.looseObject({ type: z.enum(codeOutputTypes).nullish() })).nullish(),
   }),
   outputTypes: (data) =>
     Object.fromEntries(

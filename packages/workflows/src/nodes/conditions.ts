@@ -1,39 +1,15 @@
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
+import type { ComparisonOperator } from "./comparison-operators.ts";
 import { selectorOf } from "./node-definition.ts";
 
 /** One Dify condition (if-else cases, loop break conditions). */
 export interface Condition {
   variable_selector?: string[];
-  comparison_operator: string;
+  comparison_operator: ComparisonOperator;
   value?: unknown;
   varType?: string;
 }
-
-/** Every comparison operator Dify's if-else offers, by its DSL spelling. */
-export const comparisonOperators = [
-  "contains",
-  "not contains",
-  "start with",
-  "end with",
-  "is",
-  "is not",
-  "empty",
-  "not empty",
-  "in",
-  "not in",
-  "all of",
-  "=",
-  "≠",
-  ">",
-  "<",
-  "≥",
-  "≤",
-  "null",
-  "not null",
-  "exists",
-  "not exists",
-] as const;
 
 function isEmpty(value: unknown): boolean {
   if (value === undefined || value === null || value === "") return true;
@@ -66,7 +42,11 @@ function listOf(expected: unknown): unknown[] {
   return [expected];
 }
 
-/** Evaluates one condition against the pool. Throws on an operator Dify does not have. */
+/**
+ * Evaluates one condition against the pool. The switch covers every `comparisonOperators` entry
+ * (the compiler checks it); an operator outside them is refused at import, and throws here only
+ * for data that skipped the checks.
+ */
 export function evaluateCondition(condition: Condition, pool: VariablePool): boolean {
   const selector = selectorOf(condition.variable_selector);
   const actual = selector ? pool.get(selector) : undefined;
@@ -124,8 +104,10 @@ export function evaluateCondition(condition: Condition, pool: VariablePool): boo
       return actual !== undefined && actual !== null;
     case "not exists":
       return actual === undefined || actual === null;
-    default:
-      throw new Error(`Unknown comparison operator '${operator}'`);
+    default: {
+      const unknown: never = operator;
+      throw new Error(`Unknown comparison operator '${String(unknown)}'`);
+    }
   }
 }
 

@@ -2,11 +2,16 @@ import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import type { RequestFile } from "../http/http-request-body.ts";
+import {
+  httpApiKeyTypes,
+  httpAuthorizationTypes,
+  httpBodyItemTypes,
+  httpBodyTypes,
+  httpMethods,
+} from "../http/http-request-options.ts";
 import { readFileValue } from "./file-value.ts";
 import { selectorSchema } from "./node-data-schemas.ts";
 import { defineNode } from "./node-definition.ts";
-
-const httpMethods = ["get", "post", "put", "patch", "delete", "head", "options"];
 
 /**
  * The types of the settings the call reads, checked at save. The stricter parse (a URL present,
@@ -15,7 +20,7 @@ const httpMethods = ["get", "post", "put", "patch", "delete", "head", "options"]
 const httpRequestDataSchema = z.looseObject({
   method: z
     .string()
-    .refine((method) => httpMethods.includes(method.toLowerCase()), {
+    .refine((method) => (httpMethods as readonly string[]).includes(method.toLowerCase()), {
       params: { expected: `one of ${httpMethods.join(", ")}` },
     })
     .nullish(),
@@ -24,14 +29,14 @@ const httpRequestDataSchema = z.looseObject({
   params: z.string().nullish(),
   body: z
     .looseObject({
-      type: z.enum(["none", "json", "form-data", "x-www-form-urlencoded", "raw-text", "binary"]),
+      type: z.enum(httpBodyTypes),
       data: z
         .union([
           z.string(),
           z.array(
             z.looseObject({
               key: z.string().nullish(),
-              type: z.enum(["text", "file"]).nullish(),
+              type: z.enum(httpBodyItemTypes).nullish(),
               value: z.string().nullish(),
               file: selectorSchema.nullish(),
             }),
@@ -42,10 +47,10 @@ const httpRequestDataSchema = z.looseObject({
     .nullish(),
   authorization: z
     .looseObject({
-      type: z.enum(["no-auth", "api-key"]),
+      type: z.enum(httpAuthorizationTypes),
       config: z
         .looseObject({
-          type: z.enum(["basic", "bearer", "custom"]).nullish(),
+          type: z.enum(httpApiKeyTypes).nullish(),
           api_key: z.string().nullish(),
           header: z.string().nullish(),
         })

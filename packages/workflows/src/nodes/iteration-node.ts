@@ -2,6 +2,7 @@ import { z } from "zod";
 import { describeNode } from "../graph/graph-index.ts";
 import { numberLike, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
+import { type IterationErrorMode, iterationErrorModes } from "./value-type-options.ts";
 
 /** Most items one iteration takes; more is almost certainly a wrong selector. */
 const maxItems = 5000;
@@ -21,7 +22,7 @@ export const iterationNode = defineNode({
     output_selector: selectorSchema.nullish(),
     is_parallel: z.boolean().nullish(),
     parallel_nums: numberLike.nullish(),
-    error_handle_mode: z.enum(["terminated", "continue-on-error", "remove-abnormal-output"]).nullish(),
+    error_handle_mode: z.enum(iterationErrorModes).nullish(),
     flatten_output: z.boolean().nullish(),
   }),
   listInputs: (data) => {
@@ -39,7 +40,7 @@ export const iterationNode = defineNode({
     if (items.length > maxItems)
       throw new Error(`The iteration's input has ${items.length} items; the limit is ${maxItems}`);
     const outputSelector = selectorOf(data.output_selector);
-    const mode = String(data.error_handle_mode ?? "terminated");
+    const mode = (data.error_handle_mode as IterationErrorMode | undefined) ?? "terminated";
     const results: unknown[] = new Array(items.length);
     const failed = new Set<number>();
     const runRound = async (index: number) => {

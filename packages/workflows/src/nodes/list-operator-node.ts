@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { VariablePool } from "../engine/variable-pool.ts";
 import { type Condition, evaluateCondition } from "./conditions.ts";
-import { numberLike, selectorSchema } from "./node-data-schemas.ts";
+import { comparisonOperatorSchema, numberLike, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
+import { sortOrders } from "./value-type-options.ts";
 
 interface ListOperatorData {
   variable?: string[];
@@ -10,7 +11,7 @@ interface ListOperatorData {
     enabled?: boolean;
     conditions?: Array<Omit<Condition, "variable_selector"> & { key?: string }>;
   };
-  order_by?: { enabled?: boolean; key?: string; value?: "asc" | "desc" };
+  order_by?: { enabled?: boolean; key?: string; value?: (typeof sortOrders)[number] };
   limit?: { enabled?: boolean; size?: number };
   extract_by?: { enabled?: boolean; serial?: string };
 }
@@ -25,7 +26,11 @@ export const listOperatorNode = defineNode({
         enabled: z.boolean().nullish(),
         conditions: z
           .array(
-            z.looseObject({ key: z.string().nullish(), comparison_operator: z.string(), value: z.unknown() }),
+            z.looseObject({
+              key: z.string().nullish(),
+              comparison_operator: comparisonOperatorSchema,
+              value: z.unknown(),
+            }),
           )
           .nullish(),
       })
@@ -34,7 +39,7 @@ export const listOperatorNode = defineNode({
       .looseObject({
         enabled: z.boolean().nullish(),
         key: z.string().nullish(),
-        value: z.enum(["asc", "desc"]).nullish(),
+        value: z.enum(sortOrders).nullish(),
       })
       .nullish(),
     limit: z.looseObject({ enabled: z.boolean().nullish(), size: numberLike.nullish() }).nullish(),

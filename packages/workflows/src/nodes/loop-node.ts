@@ -3,11 +3,12 @@ import { describeNode } from "../graph/graph-index.ts";
 import { type Condition, evaluateConditions } from "./conditions.ts";
 import { conditionSchema, logicalOperatorSchema, numberLike } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
+import { valueSources } from "./value-type-options.ts";
 
 interface LoopVariable {
   label: string;
   var_type?: string;
-  value_type?: "constant" | "variable";
+  value_type?: (typeof valueSources)[number];
   value?: unknown;
 }
 
@@ -50,7 +51,7 @@ export const loopNode = defineNode({
         z.looseObject({
           label: z.string(),
           var_type: z.string().nullish(),
-          value_type: z.enum(["constant", "variable"]).nullish(),
+          value_type: z.enum(valueSources).nullish(),
           value: z.unknown(),
         }),
       )

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { errorStrategies } from "../engine/error-strategies.ts";
+import { comparisonOperators, logicalOperators } from "./comparison-operators.ts";
 
 /**
  * Building blocks for the node types' `dataSchema`: the shapes Dify's node settings share, checked
@@ -29,12 +31,15 @@ export const namedVariablesSchema = z.array(
   z.looseObject({ variable: z.string(), value_selector: selectorSchema.nullish() }),
 );
 
-export const logicalOperatorSchema = z.enum(["and", "or"]);
+export const logicalOperatorSchema = z.enum(logicalOperators);
 
-/** One condition of if-else cases and loop break conditions. The operator is checked when run. */
+/** One of the operators `evaluateCondition` implements, by Dify's spelling ("≥", "not contains"). */
+export const comparisonOperatorSchema = z.enum(comparisonOperators);
+
+/** One condition of if-else cases and loop break conditions. */
 export const conditionSchema = z.looseObject({
   variable_selector: selectorSchema.nullish(),
-  comparison_operator: z.string(),
+  comparison_operator: comparisonOperatorSchema,
   value: z.unknown(),
 });
 
@@ -61,6 +66,6 @@ export const commonNodeDataSchema = z.looseObject({
       retry_interval: numberLike.nullish(),
     })
     .nullish(),
-  error_strategy: z.string().nullish(),
+  error_strategy: z.enum(errorStrategies).nullish(),
   default_value: z.array(z.looseObject({ key: z.string() })).nullish(),
 });

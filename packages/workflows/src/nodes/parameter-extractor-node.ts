@@ -3,25 +3,13 @@ import { renderTemplate } from "../engine/template-selectors.ts";
 import { callModel, modelOf, paramsOf } from "./model-call.ts";
 import { memorySchema, modelSettingsSchema, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
+import { type ParameterType, parameterJsonSchema, parameterTypes } from "./value-type-options.ts";
 
 interface Parameter {
   name: string;
-  type: string;
+  type: ParameterType;
   description?: string;
   required?: boolean;
-}
-
-function schemaType(type: string): Record<string, unknown> {
-  if (type.startsWith("array")) {
-    const inner = /array\[(\w+)\]/.exec(type)?.[1] ?? "string";
-    return {
-      type: "array",
-      items: { type: inner === "number" ? "number" : inner === "object" ? "object" : "string" },
-    };
-  }
-  return {
-    type: ["number", "boolean", "object"].includes(type) ? type : type === "select" ? "string" : "string",
-  };
 }
 
 /**
@@ -38,7 +26,7 @@ export const parameterExtractorNode = defineNode({
       .array(
         z.looseObject({
           name: z.string(),
-          type: z.string(),
+          type: z.enum(parameterTypes),
           description: z.string().nullish(),
           required: z.boolean().nullish(),
         }),
@@ -68,7 +56,7 @@ export const parameterExtractorNode = defineNode({
       properties: Object.fromEntries(
         parameters.map((parameter) => [
           parameter.name,
-          { ...schemaType(parameter.type), description: parameter.description ?? "" },
+          { ...parameterJsonSchema(parameter.type), description: parameter.description ?? "" },
         ]),
       ),
       required: parameters.filter((parameter) => parameter.required).map((parameter) => parameter.name),

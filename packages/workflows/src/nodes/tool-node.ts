@@ -6,9 +6,10 @@ import { connectMcpServer } from "../mcp/mcp-connection.ts";
 import { type McpToolReference, mcpReferenceOf, resolveMcpServer } from "../mcp/mcp-servers.ts";
 import { findBuiltinTool } from "./builtin-tools.ts";
 import { defineNode, type NodeContext, type NodeResult, selectorOf } from "./node-definition.ts";
+import { toolInputTypes } from "./value-type-options.ts";
 
 interface ToolInput {
-  type?: "mixed" | "variable" | "constant";
+  type?: (typeof toolInputTypes)[number];
   value?: unknown;
 }
 
@@ -59,6 +60,16 @@ async function runMcpTool(context: NodeContext, reference: McpToolReference): Pr
   }
 }
 
+/** Dify's `{ type, value }` input; a bare value (a text is a template) is taken as it is. */
+const toolInputSchema = z.union([
+  z.looseObject({ type: z.enum(toolInputTypes).nullish(), value: z.unknown() }),
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.unknown()),
+]);
+
 /**
  * Calls a built-in tool or a tool of an MCP server (`provider_type: mcp`); outputs `text`,
  * `json` and `files` as Dify's tool node does.
@@ -72,8 +83,8 @@ export const toolNode = defineNode({
     provider_type: z.string().nullish(),
     tool_name: z.string().nullish(),
     mcp_server_url: z.string().nullish(),
-    tool_parameters: z.record(z.string(), z.unknown()).nullish(),
-    tool_configurations: z.record(z.string(), z.unknown()).nullish(),
+    tool_parameters: z.record(z.string(), toolInputSchema).nullish(),
+    tool_configurations: z.record(z.string(), toolInputSchema).nullish(),
   }),
   unsupportedReason: (data) => {
     const mcp = mcpReferenceOf(data);
