@@ -1,5 +1,4 @@
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   type AnthropicMessagesRequest,
   type AnthropicStreamEvent,
@@ -13,7 +12,15 @@ import {
   type TestReply,
   toolHistoryProblem,
 } from "./anthropic-test-reply.ts";
-import type { RecordedRequest, TestModelBehavior } from "./openai-test-server.ts";
+import type { TestModelBehavior } from "./openai-test-server.ts";
+import {
+  closeServer,
+  listenOnLoopback,
+  type RecordedRequest,
+  recordRequest,
+  sendJson,
+  sleep,
+} from "./test-http.ts";
 
 /**
  * A stand-in for Anthropic's API in tests: a real HTTP server on 127.0.0.1 speaking the Messages
@@ -98,19 +105,7 @@ export async function startAnthropicTestServer(
       } catch {
         return fail(400, "There was an issue with the format of your request: invalid JSON");
       }
-      const recorded: RecordedRequest = {
-        method: request.method ?? "GET",
-        path,
-        headers: request.headers,
-        body,
-        aborted: false,
-        completed: false,
-      };
-      requests.push(recorded);
-      response.on("close", () => {
-        if (response.writableFinished) recorded.completed = true;
-        else recorded.aborted = true;
-      });
+      const recorded = recordRequest(requests, request, response, path, body);
       if (options.apiKey && request.headers["x-api-key"] !== options.apiKey) {
         return fail(401, "invalid x-api-key");
       }
@@ -154,20 +149,14 @@ export async function startAnthropicTestServer(
     };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: await listenOnLoopback(server),
     requests,
     messageRequests: () =>
       requests
         .filter((request) => request.path === "/v1/messages")
         .map((request) => request.body as Record<string, unknown>),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -288,16 +277,6 @@ async function stream(
   response.end(formatAnthropicEvent({ type: "message_stop" }));
 }
 
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
-}
-
 function sendError(
   response: ServerResponse,
   status: number,
@@ -308,5 +287,3 @@ function sendError(
   const type = errorTypes[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
   sendJson(response, status, { type: "error", error: { type, message }, request_id: requestId }, headers);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

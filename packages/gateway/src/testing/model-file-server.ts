@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
+import { listenOnLoopback } from "./test-http.ts";
 
 /**
  * A stand-in for Hugging Face or any file host in tests: a real HTTP server on 127.0.0.1 serving
@@ -84,10 +85,8 @@ export async function startModelFileServer(
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: await listenOnLoopback(server),
     requests,
     put: (path, body, contentType = "application/octet-stream") => served.set(path, { body, contentType }),
     close: () =>

@@ -1,6 +1,13 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type ServerResponse } from "node:http";
 import { createPromptPrefixCache } from "./prompt-prefix-cache.ts";
+import {
+  closeServer,
+  listenOnLoopback,
+  type RecordedRequest,
+  recordRequest,
+  sendJson,
+  sleep,
+} from "./test-http.ts";
 import {
   adapterCards,
   createVllmTestState,
@@ -50,20 +57,7 @@ export interface TestModelBehavior {
   holdAfterChunks?: number;
 }
 
-export interface RecordedRequest {
-  method: string;
-  /** Path without query, e.g. `/v1/chat/completions`. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** Parsed JSON body, or undefined for bodiless requests. */
-  body: unknown;
-  /** Set when the client went away before the response was complete. */
-  aborted: boolean;
-  /** Set once the response was written completely. */
-  completed: boolean;
-  /** The client's port: requests sharing it came over one kept-alive connection. */
-  remotePort?: number;
-}
+export type { RecordedRequest } from "./test-http.ts";
 
 export interface OpenAITestServer {
   /** `http://127.0.0.1:<port>/v1`, the base URL an OpenAI client takes. */
@@ -129,20 +123,7 @@ export async function startOpenAITestServer(
       } catch {
         return sendError(response, 400, "We could not parse the JSON body of your request.");
       }
-      const recorded: RecordedRequest = {
-        method: request.method ?? "GET",
-        path,
-        headers: request.headers,
-        body,
-        aborted: false,
-        remotePort: request.socket.remotePort,
-        completed: false,
-      };
-      requests.push(recorded);
-      response.on("close", () => {
-        if (response.writableFinished) recorded.completed = true;
-        else recorded.aborted = true;
-      });
+      const recorded = recordRequest(requests, request, response, path, body);
       if (options.apiKey && request.headers.authorization !== `Bearer ${options.apiKey}`) {
         return sendError(
           response,
@@ -228,10 +209,8 @@ export async function startOpenAITestServer(
     });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL: `${await listenOnLoopback(server)}/v1`,
     requests,
     vllm,
     chatRequests: () =>
@@ -244,12 +223,10 @@ export async function startOpenAITestServer(
       held.clear();
       return count;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const release of held) release();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      for (const release of held) release();
+      return closeServer(server);
+    },
   };
 }
 
@@ -390,16 +367,6 @@ function embed(body: Record<string, unknown>, model: string) {
   return { object: "list", data, model, usage: { prompt_tokens: texts.length, total_tokens: texts.length } };
 }
 
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
-}
-
 function sendError(
   response: ServerResponse,
   status: number,
@@ -415,5 +382,3 @@ const inFlightChats = (requests: RecordedRequest[]) =>
   requests.filter(
     (request) => request.path === "/v1/chat/completions" && !request.completed && !request.aborted,
   ).length;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { ServerResponse } from "node:http";
+import { sendJson } from "./test-http.ts";
 
 /**
  * vLLM's extras for the OpenAI test double (openai-test-server.ts), speaking vLLM's wire format:
@@ -190,9 +191,4 @@ function vllmError(response: ServerResponse, status: number, message: string): t
   const type = status === 404 ? "NotFoundError" : "BadRequestError";
   sendJson(response, status, { error: { message, type, param: null, code: status } });
   return true;
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify(body));
 }
