@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import type { StoreOptions } from "../store/database.ts";
+import { openStore, type Store, type StoreOptions } from "../store/database.ts";
+import { ensureDefaultWorkspaces } from "../workspaces/workspaces.ts";
 
 /** The machine's PostgreSQL used by tests; each test gets its own schema so runs never collide. */
 export const testPostgresUrl =
@@ -39,6 +40,22 @@ export function freshStoreOptions(kind: "sqlite" | "postgres"): {
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+/** A brand-new store of the given kind with the default workspaces; `close` closes it and drops its database. */
+export async function openFreshStore(
+  kind: "sqlite" | "postgres",
+): Promise<{ store: Store; close: () => Promise<void> }> {
+  const fresh = freshStoreOptions(kind);
+  const store = await openStore(fresh.options);
+  await ensureDefaultWorkspaces(store.db);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await fresh.drop();
     },
   };
 }

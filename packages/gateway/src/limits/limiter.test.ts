@@ -1,15 +1,8 @@
-import {
-  createLocalEventBus,
-  type EventBus,
-  ensureDefaultWorkspaces,
-  getWorkspaceBySlug,
-  openStore,
-  type Store,
-} from "@nexus/core";
+import { createLocalEventBus, type EventBus, getWorkspaceBySlug, type Store } from "@nexus/core";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deleteKeys } from "../../../core/src/queue/__fixtures__/redis-keys.ts";
-import { freshStoreOptions, testRedisUrl, uniqueName } from "../../../core/src/testing/test-databases.ts";
+import { openFreshStore, testRedisUrl, uniqueName } from "../../../core/src/testing/test-databases.ts";
 import { ProviderError } from "../providers/provider-error.ts";
 import { runLimiterContract } from "./limiter.contract.ts";
 import { createLimiter } from "./limiter.ts";
@@ -56,22 +49,18 @@ for (const storeKind of ["sqlite", "postgres"] as const) {
 
 describe("limiter when Redis cannot be reached", () => {
   let store: Store;
-  let drop: () => Promise<void>;
+  let closeStore: () => Promise<void>;
   let events: EventBus;
   let workspaceId: string;
 
   beforeEach(async () => {
-    const fresh = freshStoreOptions("sqlite");
-    drop = fresh.drop;
-    store = await openStore(fresh.options);
-    await ensureDefaultWorkspaces(store.db);
+    ({ store, close: closeStore } = await openFreshStore("sqlite"));
     workspaceId = (await getWorkspaceBySlug(store.db, "nexus-os")).id;
     events = createLocalEventBus();
   });
   afterEach(async () => {
     await events.close();
-    await store.close();
-    await drop();
+    await closeStore();
   });
 
   // Nothing listens on port 1 of this machine.

@@ -3,21 +3,19 @@ import {
   createEventBus,
   createLocalEventBus,
   type EventBus,
-  ensureDefaultWorkspaces,
   getWorkspaceBySlug,
   NexusError,
-  openStore,
   type Store,
 } from "@nexus/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { freshStoreOptions, testRedisUrl, uniqueName } from "../../../core/src/testing/test-databases.ts";
+import { openFreshStore, testRedisUrl, uniqueName } from "../../../core/src/testing/test-databases.ts";
 import type { Limits } from "../routing/gateway-config.ts";
 import { createLimitsStore, type LimitsStore } from "./limits-store.ts";
 
 for (const storeKind of ["sqlite", "postgres"] as const) {
   describe(`limits store on ${storeKind}`, () => {
     let store: Store;
-    let drop: () => Promise<void>;
+    let closeStore: () => Promise<void>;
     let events: EventBus;
     let limits: LimitsStore;
     let workspaceId: string;
@@ -26,10 +24,7 @@ for (const storeKind of ["sqlite", "postgres"] as const) {
     const closers: Array<() => Promise<void>> = [];
 
     beforeEach(async () => {
-      const fresh = freshStoreOptions(storeKind);
-      drop = fresh.drop;
-      store = await openStore(fresh.options);
-      await ensureDefaultWorkspaces(store.db);
+      ({ store, close: closeStore } = await openFreshStore(storeKind));
       workspaceId = (await getWorkspaceBySlug(store.db, "agentx")).id;
       otherWorkspaceId = (await getWorkspaceBySlug(store.db, "ai-workflow")).id;
       keyId = (await createApiKey(store.db, { workspaceId, role: "member" })).info.id;
@@ -41,8 +36,7 @@ for (const storeKind of ["sqlite", "postgres"] as const) {
       for (const close of closers.splice(0).reverse()) await close();
       await limits.close();
       await events.close();
-      await store.close();
-      await drop();
+      await closeStore();
     });
 
     it("stores, replaces and deletes the workspace rule and each key's rule", async () => {

@@ -1,13 +1,6 @@
-import {
-  createMetrics,
-  ensureDefaultWorkspaces,
-  getWorkspaceBySlug,
-  NexusError,
-  openStore,
-  type Store,
-} from "@nexus/core";
+import { createMetrics, getWorkspaceBySlug, NexusError, type Store } from "@nexus/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { freshStoreOptions } from "../../../core/src/testing/test-databases.ts";
+import { openFreshStore } from "../../../core/src/testing/test-databases.ts";
 import { listUsage, queryUsage } from "./usage-query.ts";
 import type { UsageRecord } from "./usage-record.ts";
 import { createUsageRecorder } from "./usage-recorder.ts";
@@ -18,15 +11,12 @@ const day2 = Date.UTC(2025, 2, 2, 10, 0, 0);
 for (const storeKind of ["sqlite", "postgres"] as const) {
   describe(`usage queries on ${storeKind}`, () => {
     let store: Store;
-    let drop: () => Promise<void>;
+    let closeStore: () => Promise<void>;
     let workspaceId: string;
     let otherWorkspaceId: string;
 
     beforeEach(async () => {
-      const fresh = freshStoreOptions(storeKind);
-      drop = fresh.drop;
-      store = await openStore(fresh.options);
-      await ensureDefaultWorkspaces(store.db);
+      ({ store, close: closeStore } = await openFreshStore(storeKind));
       workspaceId = (await getWorkspaceBySlug(store.db, "agentx")).id;
       otherWorkspaceId = (await getWorkspaceBySlug(store.db, "nexus-os")).id;
       const recorder = createUsageRecorder({ store, metrics: createMetrics() });
@@ -81,8 +71,7 @@ for (const storeKind of ["sqlite", "postgres"] as const) {
     });
 
     afterEach(async () => {
-      await store.close();
-      await drop();
+      await closeStore();
     });
 
     it("totals requests, errors, tokens, cost and latency percentiles for one workspace", async () => {

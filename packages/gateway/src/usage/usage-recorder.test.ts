@@ -1,35 +1,24 @@
-import {
-  createMetrics,
-  ensureDefaultWorkspaces,
-  getWorkspaceBySlug,
-  type Metrics,
-  openStore,
-  type Store,
-} from "@nexus/core";
+import { createMetrics, getWorkspaceBySlug, type Metrics, type Store } from "@nexus/core";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { freshStoreOptions } from "../../../core/src/testing/test-databases.ts";
+import { openFreshStore } from "../../../core/src/testing/test-databases.ts";
 import type { UsageRecord } from "./usage-record.ts";
 import { createUsageRecorder } from "./usage-recorder.ts";
 
 for (const storeKind of ["sqlite", "postgres"] as const) {
   describe(`usage recorder on ${storeKind}`, () => {
     let store: Store;
-    let drop: () => Promise<void>;
+    let closeStore: () => Promise<void>;
     let metrics: Metrics;
     let workspaceId: string;
 
     beforeEach(async () => {
-      const fresh = freshStoreOptions(storeKind);
-      drop = fresh.drop;
-      store = await openStore(fresh.options);
-      await ensureDefaultWorkspaces(store.db);
+      ({ store, close: closeStore } = await openFreshStore(storeKind));
       workspaceId = (await getWorkspaceBySlug(store.db, "agentx")).id;
       metrics = createMetrics();
     });
     afterEach(async () => {
-      await store.close();
-      await drop();
+      await closeStore();
     });
 
     const request = (overrides: Partial<UsageRecord> = {}): UsageRecord => ({
