@@ -6,14 +6,9 @@ import {
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
 import { ownerKey, type ReadEvent, readEvents } from "./chat-test-helpers.ts";
-import { type Backend, errorOf, startTestServer, type TestServer } from "./test-server.ts";
+import { errorOf, serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 
 const sharedModel = path.resolve(import.meta.dirname, "../../../../shared/models/llama-2-tiny-random.gguf");
-
-const backends: Backend[] = [
-  { store: "sqlite", redis: false },
-  { store: "postgres", redis: true },
-];
 
 interface Message {
   id: string;
@@ -33,7 +28,7 @@ interface Message {
  * SSE, resumed after a disconnect, stopped, regenerated and edited into branches, tools,
  * attachments, feedback and titles, against the OpenAI test double.
  */
-describe.each(backends)("chat generation on $store (redis: $redis)", (backend) => {
+describe.each(serverBackends)("chat generation on $store (redis: $redis)", (backend) => {
   let upstream: OpenAITestServer;
   let server: TestServer;
   let alice: { key: string; id: string };

@@ -4,18 +4,13 @@ import {
   type OpenAITestServer,
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
-import { type Backend, errorOf, startTestServer, type TestServer } from "./test-server.ts";
-
-const backends: Backend[] = [
-  { store: "sqlite", redis: false },
-  { store: "postgres", redis: true },
-];
+import { errorOf, serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 
 /**
  * `/api/gateway`: providers and aliases per workspace, routed through by the OpenAI API, with
  * two real upstream doubles (one healthy, one failing) behind an alias.
  */
-describe.each(backends)("gateway API on $store (redis: $redis)", (backend) => {
+describe.each(serverBackends)("gateway API on $store (redis: $redis)", (backend) => {
   let healthy: OpenAITestServer;
   let failing: OpenAITestServer;
   let server: TestServer;

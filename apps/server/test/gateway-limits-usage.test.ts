@@ -3,15 +3,10 @@ import {
   type OpenAITestServer,
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
-import { type Backend, errorOf, startTestServer, type TestServer } from "./test-server.ts";
-
-const backends: Backend[] = [
-  { store: "sqlite", redis: false },
-  { store: "postgres", redis: true },
-];
+import { errorOf, serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 
 /** Limits, budgets and usage accounting through the served API, in front of a real upstream double. */
-describe.each(backends)("gateway limits and usage on $store (redis: $redis)", (backend) => {
+describe.each(serverBackends)("gateway limits and usage on $store (redis: $redis)", (backend) => {
   let upstream: OpenAITestServer;
   let server: TestServer;
   let admin: string;

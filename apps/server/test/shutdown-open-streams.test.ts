@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startOpenAITestServer } from "../../../packages/gateway/src/testing/openai-test-server.ts";
-import { type Backend, startTestServer, type TestServer } from "./test-server.ts";
+import { serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 import { fixture } from "./workflows-helpers.ts";
-
-const backends: Backend[] = [
-  { store: "sqlite", redis: false },
-  { store: "postgres", redis: true },
-];
 
 // A stream that would run for about 40 s if nobody stopped it.
 const slow = { "slow-model": { delayMs: 500, chunkIntervalMs: 4_000 } };
@@ -35,7 +30,7 @@ async function opened(response: Response): Promise<() => Promise<string>> {
  * resume) and an OpenAI completion stream still running when the grace is up is cut off, instead
  * of any of them holding the stop until their work finishes.
  */
-describe.each(backends)("stopping with open streams on $store (redis: $redis)", (backend) => {
+describe.each(serverBackends)("stopping with open streams on $store (redis: $redis)", (backend) => {
   it("ends open streams and stops within the grace", { timeout: 120_000 }, async () => {
     const upstream = await startOpenAITestServer({ models: slow });
     let server: TestServer | undefined;

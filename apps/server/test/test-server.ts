@@ -22,6 +22,15 @@ export interface TestServer {
 
 export type Backend = { store: "sqlite" | "postgres"; redis: boolean };
 
+/**
+ * The two setups the server's API tests run on: SQLite alone, and PostgreSQL with Redis (where
+ * workflow runs go through BullMQ to the server's own worker, and events and limits over Redis).
+ */
+export const serverBackends: Backend[] = [
+  { store: "sqlite", redis: false },
+  { store: "postgres", redis: true },
+];
+
 export interface TestServerOptions {
   /** OpenAI-compatible upstreams for the gateway, as `NEXUS_OPENAI_UPSTREAMS` takes them. */
   openaiUpstreams?: Array<{ id: string; baseURL: string; apiKey?: string }>;

@@ -5,12 +5,7 @@ import {
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
 import { type ReadEvent, readEvents } from "./chat-test-helpers.ts";
-import { type Backend, errorOf, startTestServer, type TestServer } from "./test-server.ts";
-
-const backends: Backend[] = [
-  { store: "sqlite", redis: false },
-  { store: "postgres", redis: true },
-];
+import { errorOf, serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 
 const site = "http://127.0.0.1:5173";
 const otherSite = "http://127.0.0.1:5174";
@@ -27,7 +22,7 @@ interface WidgetMessage {
  * The embeddable widget's API: site tokens managed by admins, and the public API a page calls
  * with one (CORS, origins, visitors, rate limits), against the OpenAI test double.
  */
-describe.each(backends)("widget API on $store (redis: $redis)", (backend) => {
+describe.each(serverBackends)("widget API on $store (redis: $redis)", (backend) => {
   let upstream: OpenAITestServer;
   let server: TestServer;
   let admin: string;

@@ -3,17 +3,11 @@ import {
   type OpenAITestServer,
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
-import { type Backend, errorOf, startTestServer, type TestServer } from "./test-server.ts";
+import { errorOf, serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 import { difyEvents, fixture } from "./workflows-helpers.ts";
 
-const backends: Backend[] = [
-  { store: "sqlite", redis: false },
-  // With Redis, runs go through BullMQ to the server's own worker and their events over Redis.
-  { store: "postgres", redis: true },
-];
-
 /** The workflow API end to end: import, run (SSE and blocking), history, export, bad input, workspaces. */
-describe.each(backends)("workflows API on $store (redis: $redis)", (backend) => {
+describe.each(serverBackends)("workflows API on $store (redis: $redis)", (backend) => {
   let server: TestServer;
   let upstream: OpenAITestServer;
   let key: string;
