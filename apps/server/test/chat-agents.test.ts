@@ -1,33 +1,15 @@
 import { loadGenerationSettings } from "@nexus/chat";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChatDataClient, chatBackends, chatDataClient } from "./chat-data-helpers.ts";
-import { errorOf, startTestServer, type TestServer } from "./test-server.ts";
+import { describe, expect, it } from "vitest";
+import { chatBackends, setUpChatDataServer } from "./chat-data-helpers.ts";
+import { errorOf } from "./test-server.ts";
 
 /** The agents API (docs/chat-api.md): CRUD per workspace, validation, export and import. */
 describe.each(chatBackends)("chat agents API on $store", (backend) => {
-  let server: TestServer;
-  let alice: string;
-  let bob: string;
-  let stranger: string;
-  let client: ChatDataClient;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    alice = await server.key("agentx", "member");
-    bob = await server.key("agentx", "member");
-    stranger = await server.key("azi-learns-ai", "owner");
-    client = chatDataClient(server, alice);
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  const get = <T>(pathname: string, key?: string) => client.get<T>(pathname, key);
-  const send = (method: string, pathname: string, json: unknown, key?: string) =>
-    client.send(method, pathname, json, key);
+  const chat = setUpChatDataServer(backend);
+  const { get, send } = chat;
 
   it("lists the chat data routes in the OpenAPI document", async () => {
-    const document = (await (await server.call("/api/openapi.json")).json()) as {
+    const document = (await (await chat.server.call("/api/openapi.json")).json()) as {
       paths: Record<string, Record<string, { tags?: string[] }>>;
     };
     for (const [route, method] of [
@@ -69,7 +51,10 @@ describe.each(chatBackends)("chat agents API on $store", (backend) => {
         description: "",
       });
 
-      expect(await get(`/api/agents/${agent.id}`, bob)).toMatchObject({ name: "Travel guide", avatar: "🧭" });
+      expect(await get(`/api/agents/${agent.id}`, chat.bob)).toMatchObject({
+        name: "Travel guide",
+        avatar: "🧭",
+      });
       const listed = await get<{ data: Array<{ id: string }> }>("/api/agents");
       expect(listed.data.map((item) => item.id)).toContain(agent.id);
 
@@ -83,19 +68,19 @@ describe.each(chatBackends)("chat agents API on $store", (backend) => {
       });
 
       // Another workspace sees none of it.
-      expect((await server.call(`/api/agents/${agent.id}`, { key: stranger })).status).toBe(404);
-      expect((await send("PUT", `/api/agents/${agent.id}`, { name: "x", model: "y" }, stranger)).status).toBe(
-        404,
-      );
-      expect((await server.call(`/api/agents/${agent.id}`, { method: "DELETE", key: stranger })).status).toBe(
-        404,
-      );
-      expect((await get<{ data: unknown[] }>("/api/agents", stranger)).data).toEqual([]);
+      expect((await chat.server.call(`/api/agents/${agent.id}`, { key: chat.stranger })).status).toBe(404);
+      expect(
+        (await send("PUT", `/api/agents/${agent.id}`, { name: "x", model: "y" }, chat.stranger)).status,
+      ).toBe(404);
+      expect(
+        (await chat.server.call(`/api/agents/${agent.id}`, { method: "DELETE", key: chat.stranger })).status,
+      ).toBe(404);
+      expect((await get<{ data: unknown[] }>("/api/agents", chat.stranger)).data).toEqual([]);
 
-      expect((await server.call(`/api/agents/${agent.id}`, { method: "DELETE", key: alice })).status).toBe(
-        204,
-      );
-      expect((await server.call(`/api/agents/${agent.id}`, { key: alice })).status).toBe(404);
+      expect(
+        (await chat.server.call(`/api/agents/${agent.id}`, { method: "DELETE", key: chat.alice })).status,
+      ).toBe(204);
+      expect((await chat.server.call(`/api/agents/${agent.id}`, { key: chat.alice })).status).toBe(404);
     });
 
     it("keeps an agent's own fetch allow-list, which its replies' fetch_page then uses", async () => {
@@ -114,12 +99,12 @@ describe.each(chatBackends)("chat agents API on $store", (backend) => {
       });
       const conversation = await send("POST", "/api/conversations", { agentId: agent.id });
       const { id: conversationId } = (await conversation.json()) as { id: string };
-      const row = await server.nexus.dependencies.store.db
+      const row = await chat.server.nexus.dependencies.store.db
         .selectFrom("chat_conversations")
         .selectAll()
         .where("id", "=", conversationId)
         .executeTakeFirstOrThrow();
-      const settings = await loadGenerationSettings(server.nexus.dependencies.store.db, row);
+      const settings = await loadGenerationSettings(chat.server.nexus.dependencies.store.db, row);
       expect(settings.fetchAllowedHosts).toEqual(["docs.example.com", "*.example.org", "127.0.0.1:8080"]);
       expect(settings.params).toEqual({ temperature: 0.2 });
 
@@ -162,14 +147,14 @@ describe.each(chatBackends)("chat agents API on $store", (backend) => {
           openingMessage: "Hi!",
         })
       ).json()) as { id: string };
-      const exported = await server.call(`/api/agents/${agent.id}/export`, { key: alice });
+      const exported = await chat.server.call(`/api/agents/${agent.id}/export`, { key: chat.alice });
       expect(exported.headers.get("content-disposition")).toContain("Tutor.agent.json");
       const file = (await exported.json()) as { nexusAgent: number; agent: Record<string, unknown> };
       expect(file.nexusAgent).toBe(1);
       expect(file.agent).not.toHaveProperty("id");
       expect(file.agent).not.toHaveProperty("createdAt");
 
-      const imported = await send("POST", "/api/agents/import", file, stranger);
+      const imported = await send("POST", "/api/agents/import", file, chat.stranger);
       expect(imported.status).toBe(201);
       const copy = (await imported.json()) as {
         id: string;

@@ -1,13 +1,7 @@
 import { getWorkspaceBySlug } from "@nexus/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ChatDataClient,
-  type Conversation,
-  chatBackends,
-  chatDataClient,
-  type Message,
-} from "./chat-data-helpers.ts";
-import { errorOf, startTestServer, type TestServer } from "./test-server.ts";
+import { describe, expect, it } from "vitest";
+import { type Conversation, chatBackends, type Message, setUpChatDataServer } from "./chat-data-helpers.ts";
+import { errorOf } from "./test-server.ts";
 
 /**
  * The conversations API (docs/chat-api.md, all but messages and generation): conversations per
@@ -15,29 +9,8 @@ import { errorOf, startTestServer, type TestServer } from "./test-server.ts";
  * store, as the generation engine would.
  */
 describe.each(chatBackends)("chat conversations API on $store", (backend) => {
-  let server: TestServer;
-  let alice: string;
-  let bob: string;
-  let stranger: string;
-  let client: ChatDataClient;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    alice = await server.key("agentx", "member");
-    bob = await server.key("agentx", "member");
-    stranger = await server.key("azi-learns-ai", "owner");
-    client = chatDataClient(server, alice);
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  const get = <T>(pathname: string, key?: string) => client.get<T>(pathname, key);
-  const send = (method: string, pathname: string, json: unknown, key?: string) =>
-    client.send(method, pathname, json, key);
-  const newConversation = (body?: unknown, key?: string) => client.newConversation(body, key);
-  const storeMessage: ChatDataClient["storeMessage"] = (conversationId, input) =>
-    client.storeMessage(conversationId, input);
+  const chat = setUpChatDataServer(backend);
+  const { get, send, newConversation, storeMessage } = chat;
 
   describe("conversations", () => {
     it("creates conversations with a model, or the agent's", async () => {
@@ -66,20 +39,22 @@ describe.each(chatBackends)("chat conversations API on $store", (backend) => {
       expect(unknownAgent.status).toBe(400);
       expect((await errorOf(unknownAgent)).param).toBe("agentId");
       // An agent of another workspace is as good as unknown.
-      expect((await send("POST", "/api/conversations", { agentId: agent.id }, stranger)).status).toBe(400);
+      expect((await send("POST", "/api/conversations", { agentId: agent.id }, chat.stranger)).status).toBe(
+        400,
+      );
       expect((await send("POST", "/api/conversations", { model: 42 })).status).toBe(400);
       expect((await send("POST", "/api/conversations", { model: "m", owner: "bob" })).status).toBe(400);
 
       // Deleting the agent leaves the conversation with its model.
-      expect((await server.call(`/api/agents/${agent.id}`, { method: "DELETE", key: alice })).status).toBe(
-        204,
-      );
+      expect(
+        (await chat.server.call(`/api/agents/${agent.id}`, { method: "DELETE", key: chat.alice })).status,
+      ).toBe(204);
       const after = await get<{ conversation: Conversation }>(`/api/conversations/${withAgent.id}`);
       expect(after.conversation).toMatchObject({ agentId: null, model: "agent-model" });
     });
 
     it("lists pinned first, then most recently updated, a page at a time, by folder", async () => {
-      const owner = await server.key("agentx", "member");
+      const owner = await chat.server.key("agentx", "member");
       const made: string[] = [];
       for (let index = 0; index < 5; index++)
         made.push((await newConversation({ model: "m", title: `c${index}` }, owner)).id);
@@ -118,7 +93,7 @@ describe.each(chatBackends)("chat conversations API on $store", (backend) => {
         "limit=x",
         "sort=asc",
       ]) {
-        const response = await server.call(`/api/conversations?${query}`, { key: owner });
+        const response = await chat.server.call(`/api/conversations?${query}`, { key: owner });
         expect(response.status, query).toBe(400);
         await errorOf(response);
       }
@@ -127,7 +102,7 @@ describe.each(chatBackends)("chat conversations API on $store", (backend) => {
     it("hides a conversation from other owners and other workspaces (404)", async () => {
       const mine = await newConversation({ model: "m", title: "private" });
       await storeMessage(mine.id, { id: `${mine.id}_u`, parentId: null, content: "secret plans", at: 1 });
-      for (const key of [bob, stranger]) {
+      for (const key of [chat.bob, chat.stranger]) {
         for (const [method, suffix, body] of [
           ["GET", "", undefined],
           ["GET", "/tree", undefined],
@@ -136,7 +111,7 @@ describe.each(chatBackends)("chat conversations API on $store", (backend) => {
           ["PATCH", "", { title: "mine now" }],
           ["DELETE", "", undefined],
         ] as const) {
-          const response = await server.call(`/api/conversations/${mine.id}${suffix}`, {
+          const response = await chat.server.call(`/api/conversations/${mine.id}${suffix}`, {
             method,
             key,
             json: body,
@@ -189,7 +164,7 @@ describe.each(chatBackends)("chat conversations API on $store", (backend) => {
         at: 6,
         parts: '[{"type":"text_file","name":"notes.txt","text":"x"}, {"type":"bogus"}',
       });
-      const db = server.nexus.dependencies.store.db;
+      const db = chat.server.nexus.dependencies.store.db;
       const { id: workspaceId } = await getWorkspaceBySlug(db, "agentx");
       const now = new Date().toISOString();
       await db
@@ -277,13 +252,25 @@ describe.each(chatBackends)("chat conversations API on $store", (backend) => {
         at: 1,
       });
       expect(
-        (await server.call(`/api/conversations/${conversation.id}`, { method: "DELETE", key: alice })).status,
+        (
+          await chat.server.call(`/api/conversations/${conversation.id}`, {
+            method: "DELETE",
+            key: chat.alice,
+          })
+        ).status,
       ).toBe(204);
-      expect((await server.call(`/api/conversations/${conversation.id}`, { key: alice })).status).toBe(404);
       expect(
-        (await server.call(`/api/conversations/${conversation.id}`, { method: "DELETE", key: alice })).status,
+        (await chat.server.call(`/api/conversations/${conversation.id}`, { key: chat.alice })).status,
       ).toBe(404);
-      const rows = await server.nexus.dependencies.store.db
+      expect(
+        (
+          await chat.server.call(`/api/conversations/${conversation.id}`, {
+            method: "DELETE",
+            key: chat.alice,
+          })
+        ).status,
+      ).toBe(404);
+      const rows = await chat.server.nexus.dependencies.store.db
         .selectFrom("chat_messages")
         .select("id")
         .where("conversation_id", "=", conversation.id)
@@ -334,21 +321,22 @@ describe.each(chatBackends)("chat conversations API on $store", (backend) => {
         "%",
         "🍜",
       ]) {
-        const response = await server.call(`/api/conversations/search?q=${encodeURIComponent(q)}`, {
-          key: alice,
+        const response = await chat.server.call(`/api/conversations/search?q=${encodeURIComponent(q)}`, {
+          key: chat.alice,
         });
         expect(response.status, q).toBe(200);
       }
       expect(
         (await get<{ data: unknown[] }>(`/api/conversations/search?q=${encodeURIComponent("miso*")}`)).data,
       ).toHaveLength(2);
-      expect((await server.call("/api/conversations/search", { key: alice })).status).toBe(400);
+      expect((await chat.server.call("/api/conversations/search", { key: chat.alice })).status).toBe(400);
       expect(
-        (await server.call(`/api/conversations/search?q=${"a".repeat(1001)}`, { key: alice })).status,
+        (await chat.server.call(`/api/conversations/search?q=${"a".repeat(1001)}`, { key: chat.alice }))
+          .status,
       ).toBe(400);
-      expect((await server.call("/api/conversations/search?q=miso&limit=500", { key: alice })).status).toBe(
-        400,
-      );
+      expect(
+        (await chat.server.call("/api/conversations/search?q=miso&limit=500", { key: chat.alice })).status,
+      ).toBe(400);
     });
   });
 });

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { getWorkspaceBySlug } from "@nexus/core";
-import { expect } from "vitest";
-import type { Backend, TestServer } from "./test-server.ts";
+import { afterAll, beforeAll, expect } from "vitest";
+import { type Backend, startTestServer, type TestServer } from "./test-server.ts";
 
 /** Shared by the chat data API tests (agents, conversations, export and import). */
 export const chatBackends: Backend[] = [
@@ -99,4 +99,44 @@ export function chatDataClient(server: TestServer, defaultKey: string): ChatData
         .execute();
     },
   };
+}
+
+/** A server the chat data tests share, with its users' keys; filled in before the first test. */
+export interface ChatDataServer extends ChatDataClient {
+  server: TestServer;
+  /** Members of `agentx`; `alice` is the client's default key. */
+  alice: string;
+  bob: string;
+  /** An owner of another workspace (`azi-learns-ai`), who must see none of `agentx`'s data. */
+  stranger: string;
+}
+
+/**
+ * Starts a server on `backend` before the describe block's tests (stopped after them), with its
+ * keys and a client acting as alice. The client's methods may be destructured at once.
+ */
+export function setUpChatDataServer(backend: Backend): ChatDataServer {
+  let client: ChatDataClient | undefined;
+  const started = (): ChatDataClient => {
+    if (!client) throw new Error("the chat data server starts in beforeAll; use it inside a test");
+    return client;
+  };
+  const chat = {
+    get: <T>(pathname: string, key?: string) => started().get<T>(pathname, key),
+    send: (method: string, pathname: string, json: unknown, key?: string) =>
+      started().send(method, pathname, json, key),
+    newConversation: (body?: unknown, key?: string) => started().newConversation(body, key),
+    storeMessage: (conversationId, input) => started().storeMessage(conversationId, input),
+  } as ChatDataServer;
+  beforeAll(async () => {
+    chat.server = await startTestServer(backend);
+    chat.alice = await chat.server.key("agentx", "member");
+    chat.bob = await chat.server.key("agentx", "member");
+    chat.stranger = await chat.server.key("azi-learns-ai", "owner");
+    client = chatDataClient(chat.server, chat.alice);
+  });
+  afterAll(async () => {
+    await chat.server?.stop();
+  });
+  return chat;
 }

@@ -1,37 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  type ChatDataClient,
   type Conversation,
   chatBackends,
-  chatDataClient,
   chatgptFixture,
   type Message,
+  setUpChatDataServer,
 } from "./chat-data-helpers.ts";
-import { errorOf, startTestServer, type TestServer } from "./test-server.ts";
+import { errorOf } from "./test-server.ts";
 
 /** Conversation export (Markdown, JSON) and import (ours, ChatGPT's), and bad input, per store. */
 describe.each(chatBackends)("chat export and import API on $store", (backend) => {
-  let server: TestServer;
-  let alice: string;
-  let bob: string;
-  let client: ChatDataClient;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    alice = await server.key("agentx", "member");
-    bob = await server.key("agentx", "member");
-    client = chatDataClient(server, alice);
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  const get = <T>(pathname: string, key?: string) => client.get<T>(pathname, key);
-  const send = (method: string, pathname: string, json: unknown, key?: string) =>
-    client.send(method, pathname, json, key);
-  const newConversation = (body?: unknown, key?: string) => client.newConversation(body, key);
-  const storeMessage: ChatDataClient["storeMessage"] = (conversationId, input) =>
-    client.storeMessage(conversationId, input);
+  const chat = setUpChatDataServer(backend);
+  const { get, send, newConversation, storeMessage } = chat;
 
   describe("export and import", () => {
     async function conversationWithBranches(): Promise<Conversation> {
@@ -103,9 +83,12 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
 
     it("exports Markdown of the branch on screen", async () => {
       const conversation = await conversationWithBranches();
-      const response = await server.call(`/api/conversations/${conversation.id}/export?format=markdown`, {
-        key: alice,
-      });
+      const response = await chat.server.call(
+        `/api/conversations/${conversation.id}/export?format=markdown`,
+        {
+          key: chat.alice,
+        },
+      );
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^text\/markdown/);
       expect(response.headers.get("content-disposition")).toBe('attachment; filename="Maths-2-2.md"');
@@ -122,7 +105,11 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
       // The other branch is not in the Markdown.
       expect(markdown).not.toContain("Four.");
       expect(
-        (await server.call(`/api/conversations/${conversation.id}/export?format=pdf`, { key: alice })).status,
+        (
+          await chat.server.call(`/api/conversations/${conversation.id}/export?format=pdf`, {
+            key: chat.alice,
+          })
+        ).status,
       ).toBe(400);
     });
 
@@ -136,30 +123,33 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
       expect(first.nexusConversation).toBe(1);
       expect(first.messages).toHaveLength(4);
 
-      const imported = await send("POST", "/api/conversations/import", first, bob);
+      const imported = await send("POST", "/api/conversations/import", first, chat.bob);
       expect(imported.status).toBe(201);
       const [copy] = ((await imported.json()) as { data: Conversation[] }).data;
       expect(copy?.id).not.toBe(conversation.id);
-      const second = (await get(`/api/conversations/${copy?.id}/export?format=json`, bob)) as typeof first;
+      const second = (await get(
+        `/api/conversations/${copy?.id}/export?format=json`,
+        chat.bob,
+      )) as typeof first;
       const firstIds = new Set(first.messages.map((message) => message.id));
       expect(second.messages.filter((message) => firstIds.has(message.id))).toEqual([]);
       expect(shape(second)).toEqual(shape(first));
 
-      const again = await send("POST", "/api/conversations/import", second, bob);
+      const again = await send("POST", "/api/conversations/import", second, chat.bob);
       const [third] = ((await again.json()) as { data: Conversation[] }).data;
       const thirdFile = (await get(
         `/api/conversations/${third?.id}/export?format=json`,
-        bob,
+        chat.bob,
       )) as typeof first;
       expect(shape(thirdFile)).toEqual(shape(first));
       // The imported conversation is searchable.
       expect(
-        (await get<{ data: unknown[] }>("/api/conversations/search?q=attachment", bob)).data.length,
+        (await get<{ data: unknown[] }>("/api/conversations/search?q=attachment", chat.bob)).data.length,
       ).toBeGreaterThanOrEqual(2);
     });
 
     it("imports ChatGPT's conversations.json with its branches, leaving out hidden and tool messages", async () => {
-      const owner = await server.key("agentx", "member");
+      const owner = await chat.server.key("agentx", "member");
       const response = await send("POST", "/api/conversations/import", chatgptFixture, owner);
       expect(response.status).toBe(201);
       const { data } = (await response.json()) as { data: Conversation[] };
@@ -216,7 +206,7 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
     });
 
     it("refuses broken files with a 400 and imports nothing from them", async () => {
-      const owner = await server.key("agentx", "member");
+      const owner = await chat.server.key("agentx", "member");
       const conversation = await conversationWithBranches();
       const good = (await get(`/api/conversations/${conversation.id}/export?format=json`)) as {
         conversation: Conversation;
@@ -268,9 +258,9 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
     });
 
     it("answers malformed JSON, oversized bodies and unknown ids with clear errors", async () => {
-      const malformed = await server.call("/api/conversations/import", {
+      const malformed = await chat.server.call("/api/conversations/import", {
         method: "POST",
-        key: alice,
+        key: chat.alice,
         headers: { "content-type": "application/json" },
         body: '{"nexusConversation": 1, "conversation": ',
       });
@@ -285,9 +275,9 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
         padding: "x".repeat(1_000_000),
       });
       expect(bigImport.status).toBe(400);
-      const huge = await server.call("/api/conversations/import", {
+      const huge = await chat.server.call("/api/conversations/import", {
         method: "POST",
-        key: alice,
+        key: chat.alice,
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ padding: "x".repeat(21 * 1024 * 1024) }),
       });
@@ -301,13 +291,15 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
         "/api/agents/agent_nope",
         "/api/agents/agent_nope/export",
       ]) {
-        const response = await server.call(pathname, { key: alice });
+        const response = await chat.server.call(pathname, { key: chat.alice });
         expect(response.status, pathname).toBe(404);
         expect((await errorOf(response)).type).toBe("not_found");
       }
       // Fastify refuses over-long path parameters before routing.
-      expect((await server.call(`/api/conversations/${"x".repeat(200)}`, { key: alice })).status).toBe(414);
-      expect((await server.call("/api/conversations")).status).toBe(401);
+      expect(
+        (await chat.server.call(`/api/conversations/${"x".repeat(200)}`, { key: chat.alice })).status,
+      ).toBe(414);
+      expect((await chat.server.call("/api/conversations")).status).toBe(401);
 
       // NUL characters (PostgreSQL text cannot hold them) are a 400 on both stores, and dropped on import.
       const nul = String.fromCharCode(0);
@@ -315,22 +307,24 @@ describe.each(chatBackends)("chat export and import API on $store", (backend) =>
       for (const response of [
         await send("POST", "/api/conversations", { model: `m${nul}` }),
         await send("POST", "/api/agents", { name: `A${nul}`, model: "m" }),
-        await server.call("/api/conversations/%00", { key: alice }),
-        await server.call("/api/agents/%00", { key: alice }),
-        await server.call("/api/conversations?folder=%00", { key: alice }),
-        await server.call(`/api/conversations?cursor=${nulCursor}`, { key: alice }),
+        await chat.server.call("/api/conversations/%00", { key: chat.alice }),
+        await chat.server.call("/api/agents/%00", { key: chat.alice }),
+        await chat.server.call("/api/conversations?folder=%00", { key: chat.alice }),
+        await chat.server.call(`/api/conversations?cursor=${nulCursor}`, { key: chat.alice }),
       ]) {
         expect(response.status).toBe(400);
         expect((await errorOf(response)).message).toMatch(/NUL|cursor/);
       }
-      expect((await server.call("/api/conversations/search?q=%00", { key: alice })).status).toBe(200);
+      expect((await chat.server.call("/api/conversations/search?q=%00", { key: chat.alice })).status).toBe(
+        200,
+      );
       const withNul = structuredClone(chatgptFixture[1]) as { title: string };
       withNul.title = `Null${nul}byte`;
       const imported = await send("POST", "/api/conversations/import", [withNul]);
       expect(imported.status).toBe(201);
       expect(((await imported.json()) as { data: Conversation[] }).data[0]?.title).toBe("Nullbyte");
-      // The server is still fine.
-      expect((await server.call("/api/conversations", { key: alice })).status).toBe(200);
+      // The chat.server is still fine.
+      expect((await chat.server.call("/api/conversations", { key: chat.alice })).status).toBe(200);
     });
   });
 });
