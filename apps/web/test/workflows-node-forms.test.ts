@@ -386,7 +386,7 @@ describe("workflow node forms", { timeout: 90_000 }, () => {
     await json.fill(JSON.stringify({ ...data, variables: "start.query" }));
     await settings.getByRole("button", { name: "Apply JSON" }).click();
     expect(await settings.getByRole("alert").textContent()).toBe(
-      "Not applied: variables must be a list, not string",
+      `Not applied: setting 'variables' must be an array, not a string ("start.query")`,
     );
     await json.fill("{ not json");
     await settings.getByRole("button", { name: "Apply JSON" }).click();

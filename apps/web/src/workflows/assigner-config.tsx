@@ -1,5 +1,5 @@
+import { assignerOperations } from "@nexus/workflows/node-options";
 import { SelectorField, SelectorInput, type Update } from "./form-fields.tsx";
-import { assignerOperations } from "./node-data-checks.ts";
 import type { NodeData } from "./workflow-types.ts";
 
 interface AssignItem {

@@ -1,6 +1,23 @@
 import { useEffect, useState } from "react";
-import { nodeDataProblems } from "./node-data-checks.ts";
 import type { NodeData } from "./workflow-types.ts";
+
+/** The schemas (and zod) load in a chunk of their own when a JSON editor first shows. */
+const loadSchemas = () => import("@nexus/workflows/node-schemas");
+
+/**
+ * What keeps `parsed` from replacing the data of a node of `type`: the type changed, no title
+ * (the canvas shows it), or settings the server would refuse at save — checked with the server's
+ * own schemas, so the editor and import judge and word them alike.
+ */
+async function nodeProblem(parsed: unknown, type: string): Promise<string | undefined> {
+  const record = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : undefined;
+  if (record && "type" in record && record.type !== type)
+    return `type must stay "${type}" (add a new node for another type)`;
+  if (record && typeof (record as { title?: unknown }).title !== "string")
+    return "setting 'title' must be a string";
+  const { nodeDataProblem } = await loadSchemas();
+  return nodeDataProblem(record ? { ...record, type } : parsed);
+}
 
 /**
  * The node's whole data as JSON: every setting, including those no form has a field for. Applying
@@ -19,7 +36,8 @@ export function JsonDataEditor({
   const [text, setText] = useState(() => JSON.stringify(data, null, 2));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => setText(JSON.stringify(data, null, 2)), [data]);
-  function apply() {
+  useEffect(() => void loadSchemas().catch(() => undefined), []);
+  async function apply() {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -27,13 +45,15 @@ export function JsonDataEditor({
       setError(`Not valid JSON: ${(failure as Error).message}`);
       return;
     }
-    const typed = parsed && typeof parsed === "object" && "type" in parsed ? parsed.type : undefined;
-    const problems =
-      typed !== undefined && typed !== data.type
-        ? [`type must stay "${data.type}" (add a new node for another type)`]
-        : nodeDataProblems(parsed);
-    if (problems.length > 0) {
-      setError(`Not applied: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? " …" : ""}`);
+    let problem: string | undefined;
+    try {
+      problem = await nodeProblem(parsed, data.type);
+    } catch (failure) {
+      setError(`Could not check the settings: ${(failure as Error).message}`);
+      return;
+    }
+    if (problem) {
+      setError(`Not applied: ${problem}`);
       return;
     }
     setError(null);

@@ -1,11 +1,10 @@
 import type { ChatMessage, ChatTool } from "@nexus/gateway";
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import { openMcpToolsForAgent } from "../mcp/mcp-agent-tools.ts";
 import { type McpToolReference, mcpReferenceOf } from "../mcp/mcp-servers.ts";
+import { agentDataSchema, agentParameter } from "../node-schemas/model-node-schemas.ts";
 import { type BuiltinTool, findBuiltinTool } from "./builtin-tools.ts";
 import { callModelWithTools } from "./model-call.ts";
-import { numberLike } from "./node-data-schemas.ts";
 import { defineNode, type NodeContext, type NodeResult } from "./node-definition.ts";
 
 interface AgentTool {
@@ -20,54 +19,8 @@ interface AgentTool {
   enabled?: boolean;
 }
 
-/** Dify's agent parameters are `{ name: { value } }`; older exports hold plain values. */
-function parameter(data: Record<string, unknown>, name: string): unknown {
-  const parameters = (data.agent_parameters ?? {}) as Record<string, { value?: unknown } | undefined>;
-  const entry = parameters[name];
-  return entry && typeof entry === "object" && "value" in entry ? entry.value : data[name];
-}
-
-/** Where a parameter lives: `agent_parameters.<name>.value`, or `<name>` in older exports. */
-function parameterPath(data: Record<string, unknown>, name: string): string[] {
-  const parameters = data.agent_parameters as Record<string, unknown> | null | undefined;
-  const entry = parameters?.[name];
-  return entry && typeof entry === "object" && "value" in entry
-    ? ["agent_parameters", name, "value"]
-    : [name];
-}
-
-/** The parameters the agent reads, wherever the export keeps them. */
-const agentParameterSchemas: Record<string, z.ZodType> = {
-  tools: z.array(
-    z.looseObject({
-      tool_name: z.string(),
-      provider_name: z.string().nullish(),
-      provider_id: z.string().nullish(),
-      enabled: z.boolean().nullish(),
-    }),
-  ),
-  instruction: z.string(),
-  query: z.string(),
-  maximum_iterations: numberLike,
-  model: z.union([z.string(), z.looseObject({ model: z.string().nullish(), name: z.string().nullish() })]),
-};
-
-const agentDataSchema = z
-  .looseObject({ agent_parameters: z.record(z.string(), z.unknown()).nullish() })
-  .superRefine((data, context) => {
-    for (const [name, schema] of Object.entries(agentParameterSchemas)) {
-      const value = parameter(data, name);
-      if (value === undefined || value === null) continue;
-      const parsed = schema.safeParse(value, { reportInput: true });
-      for (const { message: _message, ...issue } of parsed.error?.issues ?? []) {
-        // Without its message, the issue is worded by the caller's error map like any other.
-        context.addIssue({ ...issue, path: [...parameterPath(data, name), ...issue.path] } as never);
-      }
-    }
-  });
-
 function enabledTools(data: Record<string, unknown>): AgentTool[] {
-  const listed = (parameter(data, "tools") as AgentTool[] | undefined) ?? [];
+  const listed = (agentParameter(data, "tools") as AgentTool[] | undefined) ?? [];
   return listed.filter((item) => item && item.enabled !== false);
 }
 
@@ -110,14 +63,17 @@ export const agentNode = defineNode({
   run: async (context) => {
     const { node, pool } = context;
     const data = node.data;
-    const modelSetting = parameter(data, "model") as { model?: string; name?: string } | string | undefined;
+    const modelSetting = agentParameter(data, "model") as
+      | { model?: string; name?: string }
+      | string
+      | undefined;
     const model =
       (typeof modelSetting === "string" ? modelSetting : (modelSetting?.model ?? modelSetting?.name)) ||
       context.services.defaultModel;
     if (!model) throw new Error("No model is configured for this agent");
-    const instruction = renderTemplate(String(parameter(data, "instruction") ?? ""), pool);
-    const query = renderTemplate(String(parameter(data, "query") ?? "{{#sys.query#}}"), pool);
-    const maxRounds = Math.min(Math.max(Number(parameter(data, "maximum_iterations") ?? 5), 1), 20);
+    const instruction = renderTemplate(String(agentParameter(data, "instruction") ?? ""), pool);
+    const query = renderTemplate(String(agentParameter(data, "query") ?? "{{#sys.query#}}"), pool);
+    const maxRounds = Math.min(Math.max(Number(agentParameter(data, "maximum_iterations") ?? 5), 1), 20);
     const mcp = await openMcpToolsForAgent(mcpToolsOf(data), context.services, {
       signal: context.signal,
       timeoutMs: context.timeoutMs,

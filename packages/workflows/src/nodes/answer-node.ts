@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
+import { answerDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 
 /**
@@ -8,7 +8,7 @@ import { defineNode } from "./node-definition.ts";
  */
 export const answerNode = defineNode({
   type: "answer",
-  dataSchema: z.looseObject({ answer: z.string().nullish() }),
+  dataSchema: answerDataSchema,
   run: async ({ node, pool }) => ({
     outputs: { answer: renderTemplate(String(node.data.answer ?? ""), pool) },
   }),

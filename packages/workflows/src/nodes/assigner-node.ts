@@ -1,9 +1,8 @@
-import { z } from "zod";
 import type { VariablePool } from "../engine/variable-pool.ts";
-import { type AssignerOperation, assignerOperations, assignerWriteModes } from "./assigner-operations.ts";
-import { selectorSchema } from "./node-data-schemas.ts";
+import { assignerDataSchema } from "../node-schemas/flow-node-schemas.ts";
+import type { AssignerOperation } from "./assigner-operations.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
-import { valueSources } from "./value-type-options.ts";
+import type { valueSources } from "./value-type-options.ts";
 
 interface AssignItem {
   variable_selector?: string[];
@@ -72,21 +71,7 @@ function assign(pool: VariablePool, item: AssignItem, written: Record<string, un
  */
 export const assignerNode = defineNode({
   type: "assigner",
-  dataSchema: z.looseObject({
-    items: z
-      .array(
-        z.looseObject({
-          variable_selector: selectorSchema.nullish(),
-          input_type: z.enum(valueSources).nullish(),
-          operation: z.enum(assignerOperations),
-          value: z.unknown(),
-        }),
-      )
-      .nullish(),
-    assigned_variable_selector: selectorSchema.nullish(),
-    write_mode: z.enum(assignerWriteModes).nullish(),
-    input_variable_selector: selectorSchema.nullish(),
-  }),
+  dataSchema: assignerDataSchema,
   run: async ({ node, pool }) => {
     const data = node.data;
     const written: Record<string, unknown> = {};

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import type { NodeData } from "../graph/graph-types.ts";
+import { browserDataSchema, jsonSchemaObject } from "../node-schemas/io-node-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 export const browserActions = ["open", "act", "extract", "observe", "agent"] as const;
@@ -51,8 +52,6 @@ export interface WorkflowBrowser {
   closeRun(runId: string): Promise<void>;
 }
 
-const jsonSchemaObject = z.record(z.string(), z.unknown());
-
 const browserNodeDataSchema = z.object({
   action: z.enum(browserActions, {
     error: (issue) =>
@@ -66,21 +65,6 @@ const browserNodeDataSchema = z.object({
   max_steps: z.number().int().min(1).max(200).nullish(),
   model: z.string().max(200).nullish(),
   /** `[nodeId, "session_id"]` of an earlier browser node: the step runs in that session. */
-  session_selector: z.array(z.string()).nullish(),
-});
-
-/**
- * The types of the settings; values (the action, the step limit) are checked by
- * `unsupportedReason`, so a node Nexus cannot run still imports, marked.
- */
-const browserSettingTypesSchema = z.looseObject({
-  action: z.string(),
-  url: z.string().nullish(),
-  instruction: z.string().nullish(),
-  schema: z.union([jsonSchemaObject, z.string()]).nullish(),
-  variables: z.record(z.string(), z.string()).nullish(),
-  max_steps: z.number().nullish(),
-  model: z.string().nullish(),
   session_selector: z.array(z.string()).nullish(),
 });
 
@@ -126,7 +110,7 @@ const render = (text: string | undefined, pool: VariablePool) =>
 export const browserNode = defineNode({
   type: "nexus-browser",
   sideEffects: true,
-  dataSchema: browserSettingTypesSchema,
+  dataSchema: browserDataSchema,
   unsupportedReason: settingsProblem,
   run: async ({ node, pool, services, signal }) => {
     const parsed = browserNodeDataSchema.safeParse(node.data);

@@ -1,8 +1,6 @@
-import { z } from "zod";
-import { namedVariablesSchema } from "./node-data-schemas.ts";
+import { codeDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 import { namedVariables } from "./node-variables.ts";
-import { codeOutputTypes } from "./value-type-options.ts";
 
 /** Dify's default code execution limit. */
 const codeTimeoutMs = 15_000;
@@ -11,12 +9,7 @@ const codeTimeoutMs = 15_000;
 export const codeNode = defineNode({
   type: "code",
   sideEffects: true,
-  dataSchema: z.looseObject({
-    code: z.string().nullish(),
-    code_language: z.string().nullish(),
-    variables: namedVariablesSchema.nullish(),
-    outputs: z.record(z.string(), z.looseObject({ type: z.enum(codeOutputTypes).nullish() })).nullish(),
-  }),
+  dataSchema: codeDataSchema,
   outputTypes: (data) =>
     Object.fromEntries(
       Object.entries((data.outputs as Record<string, { type?: string | null }> | undefined) ?? {}).flatMap(

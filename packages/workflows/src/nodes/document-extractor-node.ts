@@ -1,7 +1,6 @@
-import { z } from "zod";
+import { documentExtractorDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { type FileContent, isFileValue, readFileValue } from "./file-value.ts";
 import type { DocumentTextExtractor } from "./knowledge-retriever.ts";
-import { selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 const textExtensions = new Set([
@@ -54,7 +53,7 @@ async function textOf(
  */
 export const documentExtractorNode = defineNode({
   type: "document-extractor",
-  dataSchema: z.looseObject({ variable_selector: selectorSchema.nullish() }),
+  dataSchema: documentExtractorDataSchema,
   run: async ({ node, pool, services, signal }) => {
     const selector = selectorOf(node.data.variable_selector);
     const value = selector ? pool.get(selector) : undefined;

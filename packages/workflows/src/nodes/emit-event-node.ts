@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
+import { emitEventDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 
 const topicPattern = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -29,7 +29,7 @@ function resolve(value: unknown, pool: VariablePool, depth = 0): unknown {
 export const emitEventNode = defineNode({
   type: "emit-event",
   sideEffects: true,
-  dataSchema: z.looseObject({ topic: z.string().nullish() }),
+  dataSchema: emitEventDataSchema,
   run: async ({ node, pool, services }) => {
     const topic = renderTemplate(String(node.data.topic ?? ""), pool);
     if (!topicPattern.test(topic))

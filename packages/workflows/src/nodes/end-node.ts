@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { selectorSchema } from "./node-data-schemas.ts";
+import { endDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface EndOutput {
@@ -10,11 +9,7 @@ interface EndOutput {
 /** A workflow's result: its outputs are the variables it names. */
 export const endNode = defineNode({
   type: "end",
-  dataSchema: z.looseObject({
-    outputs: z
-      .array(z.looseObject({ variable: z.string(), value_selector: selectorSchema.nullish() }))
-      .nullish(),
-  }),
+  dataSchema: endDataSchema,
   run: async ({ node, pool }) => {
     const outputs: Record<string, unknown> = {};
     for (const output of (node.data.outputs as EndOutput[] | undefined) ?? []) {

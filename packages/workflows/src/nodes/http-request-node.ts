@@ -1,71 +1,9 @@
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import type { RequestFile } from "../http/http-request-body.ts";
-import {
-  httpApiKeyTypes,
-  httpAuthorizationTypes,
-  httpBodyItemTypes,
-  httpBodyTypes,
-  httpMethods,
-} from "../http/http-request-options.ts";
+import { httpRequestDataSchema } from "../node-schemas/io-node-schemas.ts";
 import { readFileValue } from "./file-value.ts";
-import { selectorSchema } from "./node-data-schemas.ts";
 import { defineNode } from "./node-definition.ts";
-
-/**
- * The types of the settings the call reads, checked at save. The stricter parse (a URL present,
- * positive timeouts) happens when the node runs, so a draft Dify exported still imports.
- */
-const httpRequestDataSchema = z.looseObject({
-  method: z
-    .string()
-    .refine((method) => (httpMethods as readonly string[]).includes(method.toLowerCase()), {
-      params: { expected: `one of ${httpMethods.join(", ")}` },
-    })
-    .nullish(),
-  url: z.string().nullish(),
-  headers: z.string().nullish(),
-  params: z.string().nullish(),
-  body: z
-    .looseObject({
-      type: z.enum(httpBodyTypes),
-      data: z
-        .union([
-          z.string(),
-          z.array(
-            z.looseObject({
-              key: z.string().nullish(),
-              type: z.enum(httpBodyItemTypes).nullish(),
-              value: z.string().nullish(),
-              file: selectorSchema.nullish(),
-            }),
-          ),
-        ])
-        .nullish(),
-    })
-    .nullish(),
-  authorization: z
-    .looseObject({
-      type: z.enum(httpAuthorizationTypes),
-      config: z
-        .looseObject({
-          type: z.enum(httpApiKeyTypes).nullish(),
-          api_key: z.string().nullish(),
-          header: z.string().nullish(),
-        })
-        .nullish(),
-    })
-    .nullish(),
-  timeout: z
-    .looseObject({
-      connect: z.number().nullish(),
-      read: z.number().nullish(),
-      write: z.number().nullish(),
-    })
-    .nullish(),
-  ssl_verify: z.boolean().nullish(),
-});
 
 /**
  * Reads every file variable the body's file items name (form-data file fields, the binary

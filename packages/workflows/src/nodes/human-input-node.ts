@@ -1,6 +1,5 @@
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
-import { numberLike } from "./node-data-schemas.ts";
+import { humanInputDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 
 interface UserAction {
@@ -25,22 +24,7 @@ export const humanInputNode = defineNode({
   type: "human-input",
   branches: true,
   waitsForPeople: true,
-  dataSchema: z.looseObject({
-    form_content: z.string().nullish(),
-    user_actions: z.array(z.looseObject({ id: z.string(), title: z.string().nullish() })).nullish(),
-    inputs: z
-      .array(
-        z.looseObject({
-          output_variable_name: z.string().nullish(),
-          variable: z.string().nullish(),
-          type: z.string().nullish(),
-          label: z.string().nullish(),
-          required: z.boolean().nullish(),
-        }),
-      )
-      .nullish(),
-    timeout: numberLike.nullish(),
-  }),
+  dataSchema: humanInputDataSchema,
   run: async ({ node, pool, services, signal }) => {
     if (!services.awaitHumanInput)
       throw new Error("This run cannot wait for a person (no API to answer through)");

@@ -1,6 +1,5 @@
-import { z } from "zod";
+import { ifElseDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { type Condition, evaluateConditions } from "./conditions.ts";
-import { conditionSchema, logicalOperatorSchema } from "./node-data-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 
 interface Case {
@@ -17,21 +16,7 @@ interface Case {
 export const ifElseNode = defineNode({
   type: "if-else",
   branches: true,
-  dataSchema: z.looseObject({
-    cases: z
-      .array(
-        z.looseObject({
-          case_id: z.string().nullish(),
-          id: z.string().nullish(),
-          logical_operator: logicalOperatorSchema.nullish(),
-          conditions: z.array(conditionSchema).nullish(),
-        }),
-      )
-      .nullish(),
-    // Before cases existed: one "true" case at the top.
-    conditions: z.array(conditionSchema).nullish(),
-    logical_operator: logicalOperatorSchema.nullish(),
-  }),
+  dataSchema: ifElseDataSchema,
   run: async ({ node, pool }) => {
     const data = node.data;
     const cases: Case[] = Array.isArray(data.cases)

@@ -1,8 +1,7 @@
-import { z } from "zod";
 import { describeNode } from "../graph/graph-index.ts";
-import { numberLike, selectorSchema } from "./node-data-schemas.ts";
+import { iterationDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
-import { type IterationErrorMode, iterationErrorModes } from "./value-type-options.ts";
+import type { IterationErrorMode } from "./value-type-options.ts";
 
 /** Most items one iteration takes; more is almost certainly a wrong selector. */
 const maxItems = 5000;
@@ -17,14 +16,7 @@ const maxItems = 5000;
 export const iterationNode = defineNode({
   type: "iteration",
   container: true,
-  dataSchema: z.looseObject({
-    iterator_selector: selectorSchema.nullish(),
-    output_selector: selectorSchema.nullish(),
-    is_parallel: z.boolean().nullish(),
-    parallel_nums: numberLike.nullish(),
-    error_handle_mode: z.enum(iterationErrorModes).nullish(),
-    flatten_output: z.boolean().nullish(),
-  }),
+  dataSchema: iterationDataSchema,
   listInputs: (data) => {
     const selector = selectorOf(data.iterator_selector);
     return selector ? [{ setting: "iterator_selector", selector }] : [];

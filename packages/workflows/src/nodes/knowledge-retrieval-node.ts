@@ -1,22 +1,11 @@
-import { z } from "zod";
-import { numberLike, selectorSchema } from "./node-data-schemas.ts";
+import { knowledgeRetrievalDataSchema } from "../node-schemas/model-node-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
-
-const retrievalConfigSchema = z.looseObject({
-  top_k: numberLike.nullish(),
-  score_threshold: numberLike.nullish(),
-});
 
 /** Retrieves passages from the workspace's knowledge bases through the injected retriever. */
 export const knowledgeRetrievalNode = defineNode({
   type: "knowledge-retrieval",
   sideEffects: true,
-  dataSchema: z.looseObject({
-    query_variable_selector: selectorSchema.nullish(),
-    dataset_ids: z.array(z.union([z.string(), z.number()])).nullish(),
-    multiple_retrieval_config: retrievalConfigSchema.nullish(),
-    single_retrieval_config: retrievalConfigSchema.nullish(),
-  }),
+  dataSchema: knowledgeRetrievalDataSchema,
   run: async ({ node, pool, services, signal }) => {
     const data = node.data;
     const selector = selectorOf(data.query_variable_selector);

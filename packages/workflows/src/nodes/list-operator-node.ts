@@ -1,9 +1,8 @@
-import { z } from "zod";
 import { VariablePool } from "../engine/variable-pool.ts";
+import { listOperatorDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { type Condition, evaluateCondition } from "./conditions.ts";
-import { comparisonOperatorSchema, numberLike, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
-import { sortOrders } from "./value-type-options.ts";
+import type { sortOrders } from "./value-type-options.ts";
 
 interface ListOperatorData {
   variable?: string[];
@@ -19,35 +18,7 @@ interface ListOperatorData {
 /** Filters, sorts, limits or picks one item of a list; outputs `result`, `first_record`, `last_record`. */
 export const listOperatorNode = defineNode({
   type: "list-operator",
-  dataSchema: z.looseObject({
-    variable: selectorSchema.nullish(),
-    filter_by: z
-      .looseObject({
-        enabled: z.boolean().nullish(),
-        conditions: z
-          .array(
-            z.looseObject({
-              key: z.string().nullish(),
-              comparison_operator: comparisonOperatorSchema,
-              value: z.unknown(),
-            }),
-          )
-          .nullish(),
-      })
-      .nullish(),
-    order_by: z
-      .looseObject({
-        enabled: z.boolean().nullish(),
-        key: z.string().nullish(),
-        value: z.enum(sortOrders).nullish(),
-      })
-      .nullish(),
-    limit: z.looseObject({ enabled: z.boolean().nullish(), size: numberLike.nullish() }).nullish(),
-    // Dify's serial is text and may be a `{{#…#}}` reference.
-    extract_by: z
-      .looseObject({ enabled: z.boolean().nullish(), serial: z.union([z.string(), z.number()]).nullish() })
-      .nullish(),
-  }),
+  dataSchema: listOperatorDataSchema,
   listInputs: (data) => {
     const selector = selectorOf(data.variable);
     return selector ? [{ setting: "variable", selector }] : [];

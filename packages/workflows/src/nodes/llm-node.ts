@@ -1,14 +1,8 @@
 import type { ChatMessage } from "@nexus/gateway";
-import { z } from "zod";
 import { renderTemplate, textOf } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
+import { llmDataSchema } from "../node-schemas/model-node-schemas.ts";
 import { callModel, modelOf, paramsOf } from "./model-call.ts";
-import {
-  memorySchema,
-  modelSettingsSchema,
-  namedVariablesSchema,
-  selectorSchema,
-} from "./node-data-schemas.ts";
 import { defineNode, type NodeContext, selectorOf } from "./node-definition.ts";
 import { namedVariables } from "./node-variables.ts";
 import { jinjaRenderer } from "./template-transform-node.ts";
@@ -24,35 +18,6 @@ interface Memory {
   window?: { enabled?: boolean; size?: number };
   query_prompt_template?: string;
 }
-
-const promptMessageSchema = z.looseObject({
-  role: z.enum(["system", "user", "assistant"]).nullish(),
-  text: z.string().nullish(),
-  edition_type: z.enum(["basic", "jinja2"]).nullish(),
-  jinja2_text: z.string().nullish(),
-});
-
-const selectorSettingSchema = z.looseObject({
-  enabled: z.boolean().nullish(),
-  variable_selector: selectorSchema.nullish(),
-});
-
-const llmDataSchema = z.looseObject({
-  model: modelSettingsSchema.nullish(),
-  // Chat models take a list of messages; completion models one template.
-  prompt_template: z.union([z.array(promptMessageSchema), promptMessageSchema]).nullish(),
-  prompt_config: z.looseObject({ jinja2_variables: namedVariablesSchema.nullish() }).nullish(),
-  memory: memorySchema.nullish(),
-  context: selectorSettingSchema.nullish(),
-  vision: z
-    .looseObject({
-      enabled: z.boolean().nullish(),
-      configs: z.looseObject({ variable_selector: selectorSchema.nullish() }).nullish(),
-    })
-    .nullish(),
-  structured_output_enabled: z.boolean().nullish(),
-  structured_output: z.looseObject({ schema: z.record(z.string(), z.unknown()).nullish() }).nullish(),
-});
 
 async function renderPrompt(
   message: PromptMessage,

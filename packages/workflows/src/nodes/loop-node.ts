@@ -1,9 +1,8 @@
-import { z } from "zod";
 import { describeNode } from "../graph/graph-index.ts";
+import { loopDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { type Condition, evaluateConditions } from "./conditions.ts";
-import { conditionSchema, logicalOperatorSchema, numberLike } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
-import { valueSources } from "./value-type-options.ts";
+import type { valueSources } from "./value-type-options.ts";
 
 interface LoopVariable {
   label: string;
@@ -42,21 +41,7 @@ function initialValue(variable: LoopVariable, read: (selector: string[]) => unkn
 export const loopNode = defineNode({
   type: "loop",
   container: true,
-  dataSchema: z.looseObject({
-    loop_count: numberLike.nullish(),
-    break_conditions: z.array(conditionSchema).nullish(),
-    logical_operator: logicalOperatorSchema.nullish(),
-    loop_variables: z
-      .array(
-        z.looseObject({
-          label: z.string(),
-          var_type: z.string().nullish(),
-          value_type: z.enum(valueSources).nullish(),
-          value: z.unknown(),
-        }),
-      )
-      .nullish(),
-  }),
+  dataSchema: loopDataSchema,
   outputTypes: (data) =>
     Object.fromEntries(
       ((data.loop_variables as LoopVariable[] | undefined) ?? []).flatMap((variable) =>

@@ -1,9 +1,8 @@
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
+import { parameterExtractorDataSchema } from "../node-schemas/model-node-schemas.ts";
 import { callModel, modelOf, paramsOf } from "./model-call.ts";
-import { memorySchema, modelSettingsSchema, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
-import { type ParameterType, parameterJsonSchema, parameterTypes } from "./value-type-options.ts";
+import { type ParameterType, parameterJsonSchema } from "./value-type-options.ts";
 
 interface Parameter {
   name: string;
@@ -19,22 +18,7 @@ interface Parameter {
 export const parameterExtractorNode = defineNode({
   type: "parameter-extractor",
   sideEffects: true,
-  dataSchema: z.looseObject({
-    model: modelSettingsSchema.nullish(),
-    query: selectorSchema.nullish(),
-    parameters: z
-      .array(
-        z.looseObject({
-          name: z.string(),
-          type: z.enum(parameterTypes),
-          description: z.string().nullish(),
-          required: z.boolean().nullish(),
-        }),
-      )
-      .nullish(),
-    instruction: z.string().nullish(),
-    memory: memorySchema.nullish(),
-  }),
+  dataSchema: parameterExtractorDataSchema,
   outputTypes: (data) => ({
     ...Object.fromEntries(
       ((data.parameters as Parameter[] | undefined) ?? []).map((parameter) => [

@@ -1,7 +1,6 @@
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
+import { questionClassifierDataSchema } from "../node-schemas/model-node-schemas.ts";
 import { callModel, modelOf, paramsOf } from "./model-call.ts";
-import { memorySchema, modelSettingsSchema, selectorSchema } from "./node-data-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface ClassItem {
@@ -17,13 +16,7 @@ export const questionClassifierNode = defineNode({
   type: "question-classifier",
   sideEffects: true,
   branches: true,
-  dataSchema: z.looseObject({
-    model: modelSettingsSchema.nullish(),
-    query_variable_selector: selectorSchema.nullish(),
-    classes: z.array(z.looseObject({ id: z.string(), name: z.string() })).nullish(),
-    instruction: z.string().nullish(),
-    memory: memorySchema.nullish(),
-  }),
+  dataSchema: questionClassifierDataSchema,
   outputTypes: () => ({ class_name: "string", class_id: "string" }),
   run: async (context) => {
     const { node, pool } = context;

@@ -1,19 +1,10 @@
-import { z } from "zod";
-import { numberLike } from "./node-data-schemas.ts";
+import { startDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode } from "./node-definition.ts";
-
-const startVariableSchema = z.looseObject({
-  variable: z.string(),
-  type: z.string(),
-  required: z.boolean().nullish(),
-  max_length: numberLike.nullish(),
-  options: z.array(z.unknown()).nullish(),
-});
 
 /** The run's entry: its outputs are the run inputs (checked against its variables beforehand). */
 export const startNode = defineNode({
   type: "start",
-  dataSchema: z.looseObject({ variables: z.array(startVariableSchema).nullish() }),
+  dataSchema: startDataSchema,
   outputTypes: (data) =>
     Object.fromEntries(
       ((data.variables as Array<{ variable: string; type: string }> | undefined) ?? []).map((variable) => [

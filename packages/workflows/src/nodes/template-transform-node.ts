@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { namedVariablesSchema } from "./node-data-schemas.ts";
+import { templateTransformDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode } from "./node-definition.ts";
 import { namedVariables } from "./node-variables.ts";
 
@@ -15,7 +14,7 @@ export async function jinjaRenderer(): Promise<RenderJinja> {
 /** Renders a Jinja2 template over its variables; output `output`. */
 export const templateTransformNode = defineNode({
   type: "template-transform",
-  dataSchema: z.looseObject({ template: z.string().nullish(), variables: namedVariablesSchema.nullish() }),
+  dataSchema: templateTransformDataSchema,
   outputTypes: () => ({ output: "string" }),
   run: async ({ node, pool }) => {
     const variables = namedVariables(node.data.variables, pool);

@@ -1,12 +1,12 @@
-import { z } from "zod";
 import { renderTemplate } from "../engine/template-selectors.ts";
 import type { VariablePool } from "../engine/variable-pool.ts";
 import { coerceArguments } from "../mcp/coerce-arguments.ts";
 import { connectMcpServer } from "../mcp/mcp-connection.ts";
 import { type McpToolReference, mcpReferenceOf, resolveMcpServer } from "../mcp/mcp-servers.ts";
+import { toolDataSchema } from "../node-schemas/io-node-schemas.ts";
 import { findBuiltinTool } from "./builtin-tools.ts";
 import { defineNode, type NodeContext, type NodeResult, selectorOf } from "./node-definition.ts";
-import { toolInputTypes } from "./value-type-options.ts";
+import type { toolInputTypes } from "./value-type-options.ts";
 
 interface ToolInput {
   type?: (typeof toolInputTypes)[number];
@@ -60,16 +60,6 @@ async function runMcpTool(context: NodeContext, reference: McpToolReference): Pr
   }
 }
 
-/** Dify's `{ type, value }` input; a bare value (a text is a template) is taken as it is. */
-const toolInputSchema = z.union([
-  z.looseObject({ type: z.enum(toolInputTypes).nullish(), value: z.unknown() }),
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.null(),
-  z.array(z.unknown()),
-]);
-
 /**
  * Calls a built-in tool or a tool of an MCP server (`provider_type: mcp`); outputs `text`,
  * `json` and `files` as Dify's tool node does.
@@ -77,15 +67,7 @@ const toolInputSchema = z.union([
 export const toolNode = defineNode({
   type: "tool",
   sideEffects: true,
-  dataSchema: z.looseObject({
-    provider_id: z.string().nullish(),
-    provider_name: z.string().nullish(),
-    provider_type: z.string().nullish(),
-    tool_name: z.string().nullish(),
-    mcp_server_url: z.string().nullish(),
-    tool_parameters: z.record(z.string(), toolInputSchema).nullish(),
-    tool_configurations: z.record(z.string(), toolInputSchema).nullish(),
-  }),
+  dataSchema: toolDataSchema,
   unsupportedReason: (data) => {
     const mcp = mcpReferenceOf(data);
     if (mcp) {

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { selectorSchema } from "./node-data-schemas.ts";
+import { variableAggregatorDataSchema } from "../node-schemas/flow-node-schemas.ts";
 import { defineNode, selectorOf } from "./node-definition.ts";
 
 interface Group {
@@ -10,17 +9,7 @@ interface Group {
 /** The first of its variables that has a value (per group when groups are on). */
 export const variableAggregatorNode = defineNode({
   type: "variable-aggregator",
-  dataSchema: z.looseObject({
-    variables: z.array(selectorSchema).nullish(),
-    advanced_settings: z
-      .looseObject({
-        group_enabled: z.boolean().nullish(),
-        groups: z
-          .array(z.looseObject({ group_name: z.string(), variables: z.array(selectorSchema).nullish() }))
-          .nullish(),
-      })
-      .nullish(),
-  }),
+  dataSchema: variableAggregatorDataSchema,
   run: async ({ node, pool }) => {
     const data = node.data;
     const first = (selectors: unknown) => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { errorStrategies } from "../engine/error-strategies.ts";
-import { comparisonOperators, logicalOperators } from "./comparison-operators.ts";
+import { comparisonOperators, logicalOperators } from "../nodes/comparison-operators.ts";
 
 /**
  * Building blocks for the node types' `dataSchema`: the shapes Dify's node settings share, checked

@@ -1,0 +1,14 @@
+import { nodeDataProblem } from "@nexus/workflows/node-schemas";
+import { describe, expect, it } from "vitest";
+import { nodeTypes } from "./node-types.ts";
+
+describe("the data the editor adds nodes with", () => {
+  it("passes the server's settings checks for every node type", () => {
+    for (const info of nodeTypes) {
+      expect(
+        nodeDataProblem({ type: info.type, title: info.label, ...info.defaults() }),
+        info.type,
+      ).toBeUndefined();
+    }
+  });
+});
