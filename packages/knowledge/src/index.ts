@@ -7,7 +7,12 @@ export type { EmbedContext, Embedder } from "./embedders/embedder.ts";
 export { createGatewayEmbedder } from "./embedders/gateway-embedder.ts";
 export type { ChunkIndex, IndexHit, NewChunk } from "./index/chunk-index.ts";
 export { createChunkIndex } from "./index/create-chunk-index.ts";
-export { type PgvectorStatus, pgvectorStatus } from "./index/pgvector-status.ts";
+export {
+  type PgvectorReport,
+  type PgvectorStatus,
+  pgvectorReport,
+  pgvectorStatus,
+} from "./index/pgvector-status.ts";
 export * from "./ingestion/knowledge-events.ts";
 export * from "./ingestion/url-import.ts";
 export * from "./ingestion/watch-supervisor.ts";

@@ -367,16 +367,14 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     async reindexKnowledgeBase(workspaceId, knowledgeBase) {
       const base = await getKnowledgeBase(db, workspaceId, knowledgeBase);
       // Old vectors are useless to a new embedder: drop them so every chunk is embedded again.
-      await db
-        .updateTable("knowledge_chunks")
-        .set({ embedding: null })
-        .where("knowledge_base_id", "=", base.id)
-        .execute();
-      await db
-        .updateTable("knowledge_bases")
-        .set({ embedding_dimensions: null })
-        .where("id", "=", base.id)
-        .execute();
+      await db.transaction().execute(async (transaction) => {
+        await index.clearVectors(transaction, base.id);
+        await transaction
+          .updateTable("knowledge_bases")
+          .set({ embedding_dimensions: null })
+          .where("id", "=", base.id)
+          .execute();
+      });
       const documents = await db
         .selectFrom("knowledge_documents")
         .select(["id", "content_hash"])

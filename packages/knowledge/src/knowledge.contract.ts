@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesToVector } from "./embedders/embedder.ts";
 import { createKnowledgeBase } from "./store/knowledge-base-store.ts";
-import { startTestKnowledge, type TestKnowledge } from "./testing/test-knowledge.ts";
+import { startTestKnowledge, type TestKnowledge, type TestStoreKind } from "./testing/test-knowledge.ts";
 
 const text = (value: string) => Buffer.from(value, "utf8");
 
@@ -20,12 +20,14 @@ Buckling of cylindrical shells
 Thin cylindrical shells under axial compression buckle at loads far below the classical value.`;
 
 /**
- * One suite for both stores (SQLite: FTS5 + sqlite-vec; PostgreSQL: tsvector + exact scan):
+ * One suite for every store (SQLite: FTS5 + sqlite-vec; PostgreSQL: tsvector + exact scan;
+ * PostgreSQL + pgvector in PGlite: tsvector + HNSW):
  * ingestion to searchable, the three modes with citations, incremental updates, duplicates,
  * bad files, filters, chunk edits, deletes and workspace isolation.
  */
-export function runKnowledgeContract(kind: "sqlite" | "postgres") {
-  describe(`knowledge on ${kind}`, () => {
+export function runKnowledgeContract(kind: TestStoreKind) {
+  const name = kind === "pgvector" ? "PostgreSQL + pgvector (PGlite)" : kind;
+  describe(`knowledge on ${name}`, { timeout: 60_000 }, () => {
     let knowledge: TestKnowledge;
     let baseId: string;
 

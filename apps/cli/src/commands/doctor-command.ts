@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { promisify } from "node:util";
 import { type Config, createEventBus, describeStore, openStore, redactUrl } from "@nexus/core";
-import { pgvectorStatus } from "@nexus/knowledge";
+import { pgvectorReport } from "@nexus/knowledge";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.ts";
 import { configFrom } from "../global-options.ts";
@@ -89,7 +89,7 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
   }
 }
 
-/** Knowledge bases on PostgreSQL search vectors with pgvector where the server has it. */
+/** Knowledge bases on PostgreSQL search vectors with pgvector (0.8 or later) where the database has it. */
 async function checkPgvector(
   database: Extract<Config["database"], { kind: "postgres" }>,
 ): Promise<CheckResult> {
@@ -97,22 +97,7 @@ async function checkPgvector(
   try {
     const store = await openStore({ ...database, poolSize: 1 });
     try {
-      const status = await pgvectorStatus(store.db);
-      if (status.available)
-        return {
-          name,
-          status: "ok",
-          detail: status.installedVersion
-            ? `version ${status.installedVersion} installed in this database`
-            : `version ${status.defaultVersion} available on the server (not yet created in this database)`,
-        };
-      return {
-        name,
-        status: "warn",
-        detail:
-          "not installed on this PostgreSQL server: knowledge-base vector search scans every vector in the Nexus process (exact, slower and memory-bound for large knowledge bases)",
-        fix: "Install pgvector on the PostgreSQL server (e.g. apt-get install postgresql-<version>-pgvector), then: create extension vector",
-      };
+      return { name, ...(await pgvectorReport(store.db)) };
     } finally {
       await store.close();
     }

@@ -9,7 +9,6 @@ import {
   updateKnowledgeBase,
 } from "@nexus/knowledge";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { sql } from "kysely";
 import { z } from "zod";
 import type { AppDependencies } from "../dependencies.ts";
 import { principalOf, requireRole } from "../plugins/authentication.ts";
@@ -40,7 +39,6 @@ export function knowledgeRoutes(
       }
       return byBase;
     };
-    let pgvector: boolean | undefined;
 
     app.get(
       "/api/knowledge/status",
@@ -52,12 +50,6 @@ export function knowledgeRoutes(
       },
       async (request) => {
         principalOf(request);
-        if (store.dialect === "postgres" && pgvector === undefined) {
-          const { rows } = await sql<{
-            found: number;
-          }>`select count(*)::int as found from pg_available_extensions where name = 'vector'`.execute(db);
-          pgvector = Number(rows[0]?.found ?? 0) > 0;
-        }
         return {
           store: store.dialect,
           fullText:
@@ -65,9 +57,10 @@ export function knowledgeRoutes(
           vectorBackend: service.index.vectorBackend,
           ...(store.dialect === "postgres"
             ? {
-                pgvector: pgvector
-                  ? "available (not used yet: vectors are scanned exactly)"
-                  : "missing: vectors are scored by an exact scan in the server",
+                pgvector:
+                  service.index.vectorBackend === "pgvector"
+                    ? `in use: ${service.index.vectorDetail}`
+                    : `not used: ${service.index.vectorDetail}`,
               }
             : {}),
           builtinEmbedder: { model: "builtin", dimensions: 512 },

@@ -35,17 +35,21 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 /**
  * The search index over chunks: full text and vectors. Two implementations share this contract
  * (index.contract.ts): SQLite (FTS5 with the Porter stemmer, vectors scored by sqlite-vec) and
- * PostgreSQL (an `english` tsvector with GIN; vectors by pgvector where installed, else an exact
- * scan in this process).
+ * PostgreSQL (an `english` tsvector with GIN; vectors by pgvector's HNSW where the database has
+ * it, else an exact scan in this process).
  */
 export interface ChunkIndex {
   readonly dialect: "sqlite" | "postgres";
   /** How vectors are searched: `sqlite-vec`, `pgvector`, or `exact-scan` (PostgreSQL without pgvector). */
   readonly vectorBackend: "sqlite-vec" | "pgvector" | "exact-scan";
+  /** One line on the vector backend (on PostgreSQL: why pgvector is not used, when it is not). */
+  readonly vectorDetail: string;
   /** Writes chunks, their full-text entries and their terms' document frequencies. Call inside a transaction. */
   insert(executor: Executor, chunks: NewChunk[]): Promise<void>;
   /** Removes chunks by key from every part of the index. Call inside a transaction. */
   remove(executor: Executor, knowledgeBaseId: string, keys: number[]): Promise<void>;
+  /** Forgets a knowledge base's vectors (its embedder changed). Call inside a transaction. */
+  clearVectors(executor: Executor, knowledgeBaseId: string): Promise<void>;
   /** Full-text candidates for a query, best first (BM25 on SQLite, ts_rank_cd on PostgreSQL). */
   searchFullText(scope: IndexScope, query: string, limit: number): Promise<IndexHit[]>;
   /** Nearest chunks by cosine similarity, best first. */

@@ -4,6 +4,7 @@ import { foldDiacritics, queryWords } from "../analysis/analyzer.ts";
 import { bytesToVector, dot } from "../embedders/embedder.ts";
 import type { ChunkIndex, IndexHit, IndexScope } from "./chunk-index.ts";
 import { bumpIndexVersion, createMemoryIndex } from "./memory-index.ts";
+import { openPgvector, type PgvectorSetup } from "./pgvector-search.ts";
 import { chunkRow, groupByBase } from "./sqlite-chunk-index.ts";
 import { addTermFrequencies, readTermIdf } from "./term-frequencies.ts";
 
@@ -13,34 +14,67 @@ export function tsQuery(text: string): string | undefined {
   return terms.length > 0 ? terms.join(" | ") : undefined;
 }
 
+export interface PostgresChunkIndexOptions {
+  /** Use pgvector where the database has it (default); false keeps the exact scan (tests compare the two). */
+  pgvector?: boolean;
+}
+
 /**
  * PostgreSQL: an `english` tsvector per chunk (Snowball stemmer, stop words) with a GIN index,
- * ranked by ts_rank_cd. Vectors: this machine's PostgreSQL has no pgvector, so they are stored as
- * float32 bytea and scored by an exact cosine scan in this process over the knowledge base's
- * chunks (right answers, cost linear in the knowledge base's size; `vectorBackend` says so and
- * `GET /api/knowledge/status` reports it).
+ * ranked by ts_rank_cd. Vectors are stored as float32 bytea on the chunk. Where the database has
+ * pgvector (0.8 or later, or may create it), they are also kept in `knowledge_chunk_vectors` and
+ * searched there with HNSW (pgvector-search.ts). Without it they are scored by an exact cosine
+ * scan in this process over the knowledge base's chunks (right answers, cost linear in the
+ * knowledge base's size); `vectorBackend` says which, and `GET /api/knowledge/status` reports it.
  */
-export async function createPostgresChunkIndex(db: Kysely<Database>): Promise<ChunkIndex> {
+export async function createPostgresChunkIndex(
+  db: Kysely<Database>,
+  options: PostgresChunkIndexOptions = {},
+): Promise<ChunkIndex> {
   const scoped = (scope: IndexScope) =>
     scope.documentIds
       ? sql`and chunks.document_id in (${sql.join(scope.documentIds.length ? scope.documentIds : [""])})`
       : sql``;
+  const setup: PgvectorSetup = options.pgvector === false ? { reason: "turned off" } : await openPgvector(db);
+  const pgvector = setup.search;
   const memory = createMemoryIndex(db);
   return {
     dialect: "postgres",
-    vectorBackend: "exact-scan",
+    vectorBackend: pgvector ? "pgvector" : "exact-scan",
+    vectorDetail: pgvector
+      ? `pgvector ${pgvector.version}: HNSW (cosine) per embedding length in knowledge_chunk_vectors`
+      : `exact scan in this process (pgvector: ${setup.reason})`,
     insert: async (executor, chunks) => {
       const now = new Date().toISOString();
       for (let start = 0; start < chunks.length; start += 200) {
         const inserted = await executor
           .insertInto("knowledge_chunks")
           .values(chunks.slice(start, start + 200).map((chunk) => chunkRow(chunk, now)))
-          .returning(["key", "content"])
+          .returning(["key", "id", "content"])
           .execute();
         // Diacritics folded first, as the queries are (PostgreSQL's english config keeps them).
         await sql`insert into knowledge_chunk_search (chunk_key, vector) values ${sql.join(
           inserted.map((row) => sql`(${row.key}, to_tsvector('english', ${foldDiacritics(row.content)}))`),
         )}`.execute(executor);
+        if (pgvector) {
+          const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
+          await pgvector.insert(
+            executor,
+            inserted.flatMap((row) => {
+              const chunk = byId.get(row.id);
+              return chunk?.embedding
+                ? [
+                    {
+                      key: Number(row.key),
+                      knowledgeBaseId: chunk.knowledgeBaseId,
+                      documentId: chunk.documentId,
+                      embedding: chunk.embedding,
+                    },
+                  ]
+                : [];
+            }),
+          );
+        }
       }
       for (const [knowledgeBaseId, list] of groupByBase(chunks)) {
         await bumpIndexVersion(executor, knowledgeBaseId, list.length);
@@ -82,7 +116,17 @@ export async function createPostgresChunkIndex(db: Kysely<Database>): Promise<Ch
         order by rank desc, chunks.key limit ${limit}`.execute(db);
       return rows.map((row) => ({ key: Number(row.key), score: Number(row.rank) }));
     },
+    clearVectors: async (executor, knowledgeBaseId) => {
+      await executor
+        .updateTable("knowledge_chunks")
+        .set({ embedding: null })
+        .where("knowledge_base_id", "=", knowledgeBaseId)
+        .execute();
+      await pgvector?.clear(executor, knowledgeBaseId);
+      await bumpIndexVersion(executor, knowledgeBaseId, 0);
+    },
     searchVector: async (scope, vector, limit) => {
+      if (pgvector) return pgvector.search(scope, vector, limit);
       const held = await memory.searchVector(scope, vector, limit);
       if (held) return held;
       const { rows } = await sql<{ key: number; embedding: Buffer }>`
@@ -96,7 +140,8 @@ export async function createPostgresChunkIndex(db: Kysely<Database>): Promise<Ch
         .map((row) => ({ key: Number(row.key), score: dot(vector, bytesToVector(row.embedding)) }));
       return hits.sort((a, b) => b.score - a.score || a.key - b.key).slice(0, limit);
     },
-    warm: (knowledgeBaseId) => memory.warm(knowledgeBaseId),
+    // pgvector searches in the database: nothing to hold in memory.
+    warm: async (knowledgeBaseId) => (pgvector ? undefined : memory.warm(knowledgeBaseId)),
     termIdf: (knowledgeBaseId, terms) => readTermIdf(db, knowledgeBaseId, terms),
     close: async () => {},
   };

@@ -49,7 +49,16 @@ export async function createSqliteChunkIndex(db: Kysely<Database>): Promise<Chun
   return {
     dialect: "sqlite",
     vectorBackend: "sqlite-vec",
+    vectorDetail: "exact scan in this process, sqlite-vec in the database beyond the cache",
     insert: async (executor, chunks) => insertChunks(executor, chunks),
+    clearVectors: async (executor, knowledgeBaseId) => {
+      await executor
+        .updateTable("knowledge_chunks")
+        .set({ embedding: null })
+        .where("knowledge_base_id", "=", knowledgeBaseId)
+        .execute();
+      await bumpIndexVersion(executor, knowledgeBaseId, 0);
+    },
     remove: async (executor, knowledgeBaseId, keys) => {
       for (let start = 0; start < keys.length; start += 500) {
         const batch = keys.slice(start, start + 500);

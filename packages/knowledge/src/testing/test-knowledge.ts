@@ -12,6 +12,20 @@ import type { Gateway } from "@nexus/gateway";
 import { freshStoreOptions } from "../../../core/src/testing/test-databases.ts";
 import { createKnowledgeService, type KnowledgeService } from "../knowledge-service.ts";
 import { getDocument, type KnowledgeDocument } from "../store/document-store.ts";
+import { startPgliteServer } from "./pglite-server.ts";
+
+/** `pgvector`: PostgreSQL 18 with pgvector 0.8 in PGlite, over the wire protocol (pglite-server.ts). */
+export type TestStoreKind = "sqlite" | "postgres" | "pgvector";
+
+/** Store options for a fresh database of the given kind, and a function that removes it. */
+export async function freshKnowledgeStore(kind: TestStoreKind) {
+  if (kind !== "pgvector") return freshStoreOptions(kind);
+  const server = await startPgliteServer();
+  return {
+    options: { kind: "postgres" as const, url: server.url, poolSize: 1 },
+    drop: () => server.stop(),
+  };
+}
 
 export interface TestKnowledge {
   store: Store;
@@ -26,16 +40,16 @@ export interface TestKnowledge {
   close(): Promise<void>;
 }
 
-/** A real store (SQLite file or PostgreSQL schema), the local queue and event bus, and a started service. */
+/** A real store (SQLite file, PostgreSQL schema or PGlite with pgvector), the local queue and event bus, and a started service. */
 export async function startTestKnowledge(
-  kind: "sqlite" | "postgres",
+  kind: TestStoreKind,
   options: {
     gateway?: Pick<Gateway, "embed" | "rerank" | "generate" | "tokenize">;
     attempts?: number;
     allowedPrivateHosts?: string[];
   } = {},
 ): Promise<TestKnowledge> {
-  const database = freshStoreOptions(kind);
+  const database = await freshKnowledgeStore(kind);
   const store = await openStore(database.options);
   await ensureDefaultWorkspaces(store.db);
   const queue = await createQueue({ store, pollIntervalMs: 50, onError: () => {} });

@@ -1,0 +1,3 @@
+import { runKnowledgeContract } from "./knowledge.contract.ts";
+
+runKnowledgeContract("pgvector");
