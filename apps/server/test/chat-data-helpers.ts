@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { ConversationView } from "@nexus/chat";
 import { getWorkspaceBySlug } from "@nexus/core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { type Backend, startTestServer, type TestServer } from "./test-server.ts";
@@ -15,17 +16,8 @@ export const chatgptFixture = JSON.parse(
   fs.readFileSync(path.join(import.meta.dirname, "fixtures/chatgpt-conversations.json"), "utf8"),
 ) as unknown[];
 
-export interface Conversation {
-  id: string;
-  title: string;
-  agentId: string | null;
-  model: string;
-  folder: string | null;
-  pinned: boolean;
-  activeLeafId: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A conversation as the API returns it: the chat package's own view type. */
+export type Conversation = ConversationView;
 export interface Message {
   id: string;
   parentId: string | null;

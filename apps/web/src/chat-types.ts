@@ -1,3 +1,5 @@
+import type { ConversationView } from "@nexus/chat";
+
 /** The chat API's objects (docs/chat-api.md), as the page receives them. */
 
 export type AgentTool = "calculator" | "current_time" | "fetch_page";
@@ -37,17 +39,8 @@ export interface AgentExport {
   agent: Partial<AgentFields>;
 }
 
-export interface Conversation {
-  id: string;
-  title: string;
-  agentId: string | null;
-  model: string;
-  folder: string | null;
-  pinned: boolean;
-  activeLeafId: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The server's own type (a type-only import: nothing of the chat package reaches the page's bundle). */
+export type Conversation = ConversationView;
 
 export type MessagePart =
   | { type: "image"; dataUrl: string; name?: string }
