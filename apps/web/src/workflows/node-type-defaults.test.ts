@@ -1,5 +1,7 @@
+import { comparisonOperators as implemented } from "@nexus/workflows/node-options";
 import { nodeDataProblem } from "@nexus/workflows/node-schemas";
 import { describe, expect, it } from "vitest";
+import { comparisonOperators, unaryOperators } from "./condition-list.tsx";
 import { nodeTypes } from "./node-types.ts";
 
 describe("the data the editor adds nodes with", () => {
@@ -10,5 +12,9 @@ describe("the data the editor adds nodes with", () => {
         info.type,
       ).toBeUndefined();
     }
+  });
+
+  it("offers only comparison operators the engine implements", () => {
+    expect(implemented).toEqual(expect.arrayContaining([...comparisonOperators, ...unaryOperators]));
   });
 });
