@@ -15,7 +15,6 @@ import type { TaskInput } from "../packages/browser/src/task-definition.ts";
 import { actStep, startBrowserTestKit } from "../packages/browser/src/testing/browser-test-kit.ts";
 import { startScriptedModelServer } from "../packages/browser/src/testing/scripted-model-server.ts";
 import { startTestSites } from "../packages/browser/src/testing/test-sites.ts";
-import { tempDir } from "../packages/core/src/testing/test-databases.ts";
 
 const latencyMs = Number(process.env.MODEL_LATENCY_MS ?? 800);
 const steps: Array<[string, RegExp]> = [
@@ -32,7 +31,6 @@ const steps: Array<[string, RegExp]> = [
 ];
 
 const kit = await startBrowserTestKit();
-const runs = tempDir("nexus-bench-browser-");
 try {
   // Between runs a browser service keeps its Chromium running and spare sessions ready (fresh
   // incognito contexts, Stagehand attached); warm() makes them up front, so both runs below start
@@ -40,7 +38,7 @@ try {
   const warmStarted = performance.now();
   await kit.browser.warm();
   const warmMs = performance.now() - warmStarted;
-  const tasks = createBrowserTasks({ db: kit.db, browser: kit.browser, dataDir: runs.dir });
+  const tasks = createBrowserTasks({ db: kit.db, browser: kit.browser });
   const input: TaskInput = {
     name: "Shop, 10 steps",
     definition: {
@@ -96,7 +94,6 @@ try {
   console.log(path.basename(import.meta.filename), "cache part done");
 } finally {
   await kit.close();
-  runs.cleanup();
 }
 
 // Manual vs recorded, over HTTP against a real server: the ten steps sent one by one (open a

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { SessionStateStore } from "@nexus/browser";
 import { createGenerationRegistry } from "@nexus/chat";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
@@ -114,7 +115,7 @@ export async function buildApp(
   await app.register(
     workflowsRoutes(dependencies, {
       knowledge: workflowKnowledgeRetriever(knowledge),
-      browser: workflowBrowser(browser),
+      browser: workflowBrowser(browser, new SessionStateStore(dependencies.store.db)),
     }),
   );
   await app.register(knowledgeRoutes(dependencies, knowledge));

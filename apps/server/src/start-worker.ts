@@ -1,3 +1,4 @@
+import { createBrowserTasks, SessionStateStore } from "@nexus/browser";
 import {
   type Config,
   createLogger,
@@ -39,9 +40,9 @@ export interface RunningWorker {
 
 /**
  * A `nexus worker` process: no HTTP server, the same store, queue, events and model gateway as
- * the servers. It runs queued workflow runs (with knowledge retrieval) and knowledge ingestion
- * jobs. Browser task schedules stay with the servers (their recordings live in a server's data
- * directory).
+ * the servers. It runs queued workflow runs (with knowledge retrieval and browser nodes),
+ * recorded browser tasks (their schedules' ticks and runs queued on demand) and knowledge
+ * ingestion jobs.
  */
 export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -65,7 +66,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       db: dependencies.store.db,
       gateway: dependencies.gateway,
       knowledge: workflowKnowledgeRetriever(knowledge),
-      browser: workflowBrowser(browser),
+      browser: workflowBrowser(browser, new SessionStateStore(dependencies.store.db)),
       mcpServers: new McpServerStore(dependencies.store.db, createSecretBox(instanceSecret(config))),
       dispatch: { queue, events },
       events,
@@ -73,6 +74,14 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       onError: (error, context) => logger.error({ err: error }, `workflows: ${context}`),
     });
     serveWorkflowRuns(queue, service, { concurrency: config.workerConcurrency });
+    // Recorded browser tasks: schedule ticks and runs queued on demand (reports in the store).
+    createBrowserTasks({
+      db: dependencies.store.db,
+      browser,
+      queue,
+      concurrency: config.browserMaxSessions,
+      onRunError: (error) => logger.error({ err: error }, "browser task run could not be recorded"),
+    });
     void warmUpCodeSandbox();
     logger.info(
       {

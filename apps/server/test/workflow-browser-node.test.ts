@@ -1,3 +1,4 @@
+import { SessionStateStore } from "@nexus/browser";
 import { WorkflowService } from "@nexus/workflows";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -19,7 +20,11 @@ let service: WorkflowService;
 
 beforeAll(async () => {
   kit = await startBrowserTestKit({ navigationTimeoutMs: 10_000 });
-  service = new WorkflowService({ db: kit.db, browser: workflowBrowser(kit.browser) });
+  // With the session states a moved run rebuilds its sessions from (browser-workers.test.ts).
+  service = new WorkflowService({
+    db: kit.db,
+    browser: workflowBrowser(kit.browser, new SessionStateStore(kit.db)),
+  });
 }, 30_000);
 afterAll(async () => {
   await service?.close();

@@ -1,5 +1,8 @@
 import path from "node:path";
-import type { CookieParam } from "@browserbasehq/stagehand";
+import type { Cookie, CookieParam } from "@browserbasehq/stagehand";
+// Stagehand's own wait for a quiet network (what its act and extract do before reading a page);
+// not re-exported from its root, reached through its package's `./*.js` export (pinned 3.7.3).
+import { waitForDomNetworkQuiet } from "@browserbasehq/stagehand/lib/v3/handlers/handlerUtils/actHandlerUtils.js";
 import { type Database, invalidRequest } from "@nexus/core";
 import type { Gateway, RequestContext } from "@nexus/gateway";
 import type { Kysely } from "kysely";
@@ -330,6 +333,21 @@ export function createBrowserService(options: BrowserServiceOptions) {
      * The page as it is, error pages included (a failed step's screenshot shows what went wrong);
      * `scale` below 1 captures it smaller and faster (see captureScreenshot).
      */
+    /**
+     * The page's URL and the context's cookies (every domain), once the page has settled: what
+     * another process needs to rebuild the session (see SessionStateStore). Settling matters: an
+     * act that submits a form returns while the navigation it started is still on its way.
+     */
+    sessionState(workspaceId: string, sessionId: string): Promise<{ url: string; cookies: Cookie[] }> {
+      const session = pool.get(workspaceId, sessionId);
+      const context = { workspaceId, apiKeyId: null, signal: new AbortController().signal };
+      return session.run(context, [], async () => {
+        const page = session.page();
+        await waitForDomNetworkQuiet(page.mainFrame(), 5_000).catch(() => {});
+        return { url: safeUrl(session), cookies: await session.stagehand.context.cookies() };
+      });
+    },
+
     async screenshot(
       context: CallerContext,
       sessionId: string,

@@ -1,8 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { createLocalQueue, type Queue } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { tempDir } from "../../core/src/testing/test-databases.ts";
 import { type BrowserTasks, browserTaskQueue, createBrowserTasks } from "./browser-tasks.ts";
 import type { TaskInput } from "./task-definition.ts";
 import {
@@ -15,18 +12,15 @@ import {
 let kit: BrowserTestKit;
 let queue: Queue;
 let tasks: BrowserTasks;
-let runs: { dir: string; cleanup: () => void };
 
 beforeAll(async () => {
   kit = await startBrowserTestKit();
   queue = createLocalQueue({ store: kit.store, pollIntervalMs: 50 });
-  runs = tempDir("nexus-browser-runs-");
-  tasks = createBrowserTasks({ db: kit.db, browser: kit.browser, dataDir: runs.dir, queue });
+  tasks = createBrowserTasks({ db: kit.db, browser: kit.browser, queue });
 }, 30_000);
 afterAll(async () => {
   await queue?.close();
   await kit?.close();
-  runs?.cleanup();
 });
 
 const statusSchema = {
@@ -76,7 +70,9 @@ describe("recorded tasks", () => {
     expect(report.usage.promptTokens).toBeGreaterThan(0);
     for (const step of report.steps) {
       expect(step.durationMs).toBeGreaterThan(0);
-      expect(existsSync(path.join(tasks.runDir(run.id), step.screenshot!))).toBe(true);
+      expect(
+        (await tasks.store.screenshot(kit.workspaceId, run.id, step.screenshot!)).length,
+      ).toBeGreaterThan(0);
     }
 
     kit.model.calls.length = 0;
@@ -102,12 +98,17 @@ describe("recorded tasks", () => {
     expect(run.error).toMatch(/^step 2 \(act\): .*Purple Unicorn/);
     const failed = run.report!.steps[1]!;
     expect(failed).toMatchObject({ status: "failed", error: { code: "element_not_found" } });
-    expect(existsSync(path.join(tasks.runDir(run.id), failed.screenshot!))).toBe(true);
+    await expect(
+      tasks.store.screenshot(kit.otherWorkspaceId, run.id, failed.screenshot!),
+    ).rejects.toMatchObject({
+      status: 404,
+    });
     expect(run.report!.steps.slice(2).map((step) => step.status)).toEqual(["skipped", "skipped"]);
     // The step that worked is recorded at half size, the one that failed at full size (1280 wide).
-    const widthOf = (name: string) => readFileSync(path.join(tasks.runDir(run.id), name)).readUInt32BE(16);
-    expect(widthOf("step-1.png")).toBe(640);
-    expect(widthOf("step-2.png")).toBe(1280);
+    const widthOf = async (name: string) =>
+      (await tasks.store.screenshot(kit.workspaceId, run.id, name)).readUInt32BE(16);
+    expect(await widthOf("step-1.png")).toBe(640);
+    expect(await widthOf("step-2.png")).toBe(1280);
   });
 
   it("versions a task on save; runs name their version; variables are required and never reported", async () => {
@@ -157,5 +158,19 @@ describe("recorded tasks", () => {
       async () => expect((await tasks.store.runs(kit.workspaceId, task.id))[0]?.status).toBe("succeeded"),
       { timeout: 20_000, interval: 200 },
     );
+  });
+
+  it("queues a run on a process that serves none; the process serving the queue runs it", async () => {
+    const task = await tasks.create(kit.workspaceId, shopTask());
+    // A front end (NEXUS_SERVE_RUNS=false) over the same store and queue; `tasks` serves the queue.
+    const front = createBrowserTasks({ db: kit.db, browser: kit.browser, queue, serveRuns: false });
+    kit.model.load(extractSteps({ status: "Order placed: Red Mug, Blue Pen" }));
+    const { run, finished } = await front.start(kit.context(), task.id, {});
+    expect(run.status).toBe("queued");
+    const done = await finished;
+    expect(done.status, done.error ?? "").toBe("succeeded");
+    expect(done.report?.output).toEqual({ status: "Order placed: Red Mug, Blue Pen" });
+    const shot = await front.store.screenshot(kit.workspaceId, run.id, done.report!.steps[3]!.screenshot!);
+    expect(shot.readUInt32BE(12)).toBe(0x49484452); // a PNG's IHDR chunk
   });
 });

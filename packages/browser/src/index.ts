@@ -6,6 +6,7 @@ export * from "./browser-settings.ts";
 export * from "./browser-step-runner.ts";
 export * from "./browser-tasks.ts";
 export * from "./model-usage.ts";
+export * from "./session-state-store.ts";
 export * from "./task-definition.ts";
 export type { StepReport, TaskReport } from "./task-runner.ts";
 export type { BrowserTask, BrowserTaskRun } from "./task-store.ts";

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { BrowserError } from "./browser-error.ts";
 import type { BrowserService, CallerContext, OperationReport } from "./browser-service.ts";
 import { getBrowserSettings } from "./browser-settings.ts";
@@ -16,7 +14,7 @@ export interface StepReport {
   usage: ModelUsage;
   /** Replayed from the action cache (act/agent). */
   cached: boolean;
-  /** File name of the screenshot taken after the step (or at its failure), in the run's folder. */
+  /** Name of the screenshot taken after the step (or at its failure), kept with the run. */
   screenshot: string | null;
   url: string | null;
   result?: unknown;
@@ -46,7 +44,8 @@ export async function runTask(
   definition: TaskDefinition,
   options: {
     variables: Record<string, string>;
-    runDir: string;
+    /** Keeps a step's screenshot (PNG) under `name`. */
+    saveScreenshot: (name: string, image: Buffer) => Promise<void>;
     db: Parameters<typeof getBrowserSettings>[0];
   },
 ): Promise<TaskReport> {
@@ -67,7 +66,6 @@ export async function runTask(
       `The task has ${definition.steps.length} steps; the workspace allows ${settings.maxSteps}`,
     );
   }
-  mkdirSync(options.runDir, { recursive: true });
   const secrets = Object.values(options.variables).filter(Boolean);
   const mask = (text: string) => secrets.reduce((masked, secret) => masked.split(secret).join("***"), text);
   const started = performance.now();
@@ -112,7 +110,14 @@ export async function runTask(
       report.durationMs = Math.round(performance.now() - stepStarted);
       // Half size for a step that worked (a record of it), full size for the one that failed.
       const scale = report.status === "failed" ? 1 : 0.5;
-      report.screenshot = await screenshot(browser, context, session.id, options.runDir, index, scale);
+      report.screenshot = await screenshot(
+        browser,
+        context,
+        session.id,
+        options.saveScreenshot,
+        index,
+        scale,
+      );
       usage = addUsage(usage, report.usage);
       steps.push(report);
     }
@@ -166,14 +171,14 @@ async function screenshot(
   browser: BrowserService,
   context: CallerContext,
   sessionId: string,
-  runDir: string,
+  save: (name: string, image: Buffer) => Promise<void>,
   index: number,
   scale: number,
 ): Promise<string | null> {
   try {
     const image = await browser.screenshot(context, sessionId, { scale });
     const name = `step-${index + 1}.png`;
-    writeFileSync(path.join(runDir, name), image);
+    await save(name, image);
     return name;
   } catch {
     return null;

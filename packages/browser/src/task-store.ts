@@ -141,19 +141,35 @@ export class TaskStore {
       .where("task_id", "=", taskId)
       .execute();
     await this.db
+      .deleteFrom("browser_run_screenshots")
+      .where("workspace_id", "=", workspaceId)
+      .where("run_id", "in", (query) =>
+        query.selectFrom("browser_task_runs").select("id").where("task_id", "=", taskId),
+      )
+      .execute();
+    await this.db
       .deleteFrom("browser_task_runs")
       .where("workspace_id", "=", workspaceId)
       .where("task_id", "=", taskId)
       .execute();
   }
 
-  async createRun(workspaceId: string, task: BrowserTask): Promise<BrowserTaskRun> {
+  /**
+   * A new run of `task`: `running` when this process runs it now, `queued` when a worker will.
+   * `id` names a scheduled tick's run (one per tick, however often its job is tried).
+   */
+  async createRun(
+    workspaceId: string,
+    task: BrowserTask,
+    options: { id?: string; status?: "queued" | "running" } = {},
+  ): Promise<BrowserTaskRun> {
+    const status = options.status ?? "running";
     const run = {
-      id: newId("brun"),
+      id: options.id ?? newId("brun"),
       workspace_id: workspaceId,
       task_id: task.id,
       version: task.version,
-      status: "running" as const,
+      status,
       report: null,
       error: null,
       created_at: new Date().toISOString(),
@@ -164,12 +180,63 @@ export class TaskStore {
       id: run.id,
       taskId: task.id,
       version: task.version,
-      status: "running",
+      status,
       error: null,
       report: null,
       createdAt: run.created_at,
       finishedAt: null,
     };
+  }
+
+  /** A queued run (or one whose worker died) starts, or starts again, here. */
+  async startRun(runId: string): Promise<void> {
+    await this.db
+      .updateTable("browser_task_runs")
+      .set({ status: "running", report: null, error: null, finished_at: null })
+      .where("id", "=", runId)
+      .execute();
+    await this.db.deleteFrom("browser_run_screenshots").where("run_id", "=", runId).execute();
+  }
+
+  /** The run with this id in any workspace (a queue job names its run), or undefined. */
+  async findRun(runId: string): Promise<(BrowserTaskRun & { workspaceId: string }) | undefined> {
+    const row = await this.db
+      .selectFrom("browser_task_runs")
+      .selectAll()
+      .where("id", "=", runId)
+      .executeTakeFirst();
+    return row ? { ...toRun(row), workspaceId: row.workspace_id } : undefined;
+  }
+
+  async saveScreenshot(workspaceId: string, runId: string, name: string, image: Buffer): Promise<void> {
+    await this.db
+      .deleteFrom("browser_run_screenshots")
+      .where("run_id", "=", runId)
+      .where("name", "=", name)
+      .execute();
+    await this.db
+      .insertInto("browser_run_screenshots")
+      .values({
+        run_id: runId,
+        name,
+        workspace_id: workspaceId,
+        image_base64: image.toString("base64"),
+        created_at: new Date().toISOString(),
+      })
+      .execute();
+  }
+
+  /** A step's screenshot; another workspace's is not found. */
+  async screenshot(workspaceId: string, runId: string, name: string): Promise<Buffer> {
+    const row = await this.db
+      .selectFrom("browser_run_screenshots")
+      .select("image_base64")
+      .where("workspace_id", "=", workspaceId)
+      .where("run_id", "=", runId)
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (!row) throw new BrowserError("task_not_found", `Screenshot '${name}' not found`);
+    return Buffer.from(row.image_base64, "base64");
   }
 
   async finishRun(runId: string, report: TaskReport): Promise<void> {

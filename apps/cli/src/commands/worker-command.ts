@@ -5,14 +5,16 @@ import { onShutdownSignal } from "../shutdown.ts";
 
 /**
  * A process that only runs queue jobs, for scaling workers apart from API replicas: workflow
- * runs (with Redis; servers with NEXUS_SERVE_RUNS=false then run none themselves) and knowledge
- * ingestion. SIGTERM stops it gracefully: runs still going after NEXUS_SHUTDOWN_GRACE_MS are
+ * runs and recorded browser tasks (with Redis; servers with NEXUS_SERVE_RUNS=false then run none
+ * themselves) and knowledge ingestion. SIGTERM stops it gracefully: runs still going after NEXUS_SHUTDOWN_GRACE_MS are
  * stopped with their state stored and resume on another worker.
  */
 export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
-    .description("Run a queue worker process: workflow runs and knowledge ingestion (no HTTP server)")
+    .description(
+      "Run a queue worker process: workflow runs, browser tasks and knowledge ingestion (no HTTP server)",
+    )
     .option("--data-dir <dir>", "data directory (NEXUS_DATA_DIR, default .nexus)")
     .action(async (options: { dataDir?: string }) => {
       const config = configFrom(options);

@@ -37,8 +37,9 @@ export function browserRoutes(dependencies: AppDependencies, browser: BrowserSer
     const tasks = createBrowserTasks({
       db: store.db,
       browser,
-      dataDir: config.dataDir,
       queue,
+      // NEXUS_SERVE_RUNS=false: runs are queued here and `nexus worker` processes run them.
+      serveRuns: config.serveRuns,
       onRunError: (error) => logger.error({ err: error }, "browser task run could not be recorded"),
     });
     const tags = ["browser"];

@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { BrowserError, type BrowserTasks, taskInputSchema } from "@nexus/browser";
+import { type BrowserTasks, taskInputSchema } from "@nexus/browser";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { principalOf } from "../plugins/authentication.ts";
@@ -99,13 +97,10 @@ export function browserTaskRoutes(tasks: BrowserTasks): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const run = await tasks.store.getRun(workspaceOf(request), request.params.runId);
-        try {
-          const image = await readFile(path.join(tasks.runDir(run.id), request.params.name));
-          return reply.type("image/png").send(image);
-        } catch {
-          throw new BrowserError("task_not_found", `Screenshot '${request.params.name}' not found`);
-        }
+        const workspaceId = workspaceOf(request);
+        const run = await tasks.store.getRun(workspaceId, request.params.runId);
+        const image = await tasks.store.screenshot(workspaceId, run.id, request.params.name);
+        return reply.type("image/png").send(image);
       },
     );
   };

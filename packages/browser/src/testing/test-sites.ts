@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 
 /**
- * The sites the browser tests drive, served on 127.0.0.1: a login form, a paginated table, a shop
+ * The sites the browser tests drive, served on 127.0.0.1: a login form, a members area signed in
+ * by cookie, a paginated table, a shop
  * with a cart, an iframe, a shadow-DOM widget, a download, and pages that misbehave (one that never
  * answers, one whose button moves between versions, one that reaches for another host every way it
  * can, a redirect to anywhere, a WebSocket and a service worker). Plain HTML with a little script, so what
@@ -230,6 +231,34 @@ async function route(request: IncomingMessage, response: ServerResponse, logins:
       "content-disposition": 'attachment; filename="report.csv"',
     });
     return response.end("city,population\nLisbon,111000\n");
+  }
+  // A members area whose login lives in a cookie: /members shows who is signed in, by cookie only.
+  if (path === "/members/login" && request.method === "POST") {
+    const form = new URLSearchParams(await readBody(request));
+    if (form.get("password") !== loginPassword)
+      return html(response, "Login failed", "<h1>Wrong password</h1>");
+    response.writeHead(303, {
+      location: "/members",
+      "set-cookie": "member=alice; Path=/; HttpOnly; SameSite=Lax",
+    });
+    return response.end();
+  }
+  if (path === "/members/login") {
+    return html(
+      response,
+      "Members login",
+      `<main><h1>Members</h1><form method="post" action="/members/login">
+        <label>Password <input name="password" id="password" type="password"></label>
+        <button type="submit">Sign in</button></form></main>`,
+    );
+  }
+  if (path === "/members") {
+    const member = /(?:^|;\s*)member=([a-z]+)/.exec(request.headers.cookie ?? "")?.[1];
+    return html(
+      response,
+      "Members area",
+      member ? `<main><h1>Welcome back, ${member}</h1></main>` : "<main><h1>Please sign in</h1></main>",
+    );
   }
   if (path === "/cookies") {
     return html(

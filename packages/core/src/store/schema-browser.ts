@@ -4,6 +4,8 @@ export interface BrowserTables {
   browser_action_cache: BrowserActionCacheTable;
   browser_tasks: BrowserTaskTable;
   browser_task_runs: BrowserTaskRunTable;
+  browser_run_screenshots: BrowserRunScreenshotTable;
+  browser_session_states: BrowserSessionStateTable;
 }
 
 /** A workspace's browser safety settings; a workspace without a row gets the defaults. */
@@ -60,4 +62,31 @@ export interface BrowserTaskRunTable {
   error: string | null;
   created_at: string;
   finished_at: string | null;
+}
+
+/** A screenshot a task run took after one of its steps (PNG, base64), readable from any replica. */
+export interface BrowserRunScreenshotTable {
+  run_id: string;
+  /** `step-<n>.png`. */
+  name: string;
+  workspace_id: string;
+  image_base64: string;
+  created_at: string;
+}
+
+/**
+ * What a workflow run's browser session needs to be rebuilt on another worker: written after each
+ * step, read when the run resumes elsewhere, deleted once the run has finished.
+ */
+export interface BrowserSessionStateTable {
+  run_id: string;
+  /** The session id the run's nodes know (the first process's), kept across rebuilds. */
+  session_id: string;
+  workspace_id: string;
+  model: string;
+  /** The page's URL after the last step. */
+  url: string;
+  /** JSON array of the context's cookies (Stagehand's `Cookie`). */
+  cookies: string;
+  updated_at: string;
 }

@@ -13,6 +13,7 @@ import * as browser from "./0011-browser.ts";
 import * as workflowResume from "./0012-workflow-resume.ts";
 import * as knowledgeWatches from "./0013-knowledge-watches.ts";
 import * as mcpServers from "./0014-mcp-servers.ts";
+import * as browserScaleOut from "./0015-browser-scale-out.ts";
 
 /**
  * Every migration, in order. Adding one is a new file and one line here; never edit or
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "0012-workflow-resume": workflowResume,
   "0013-knowledge-watches": knowledgeWatches,
   "0014-mcp-servers": mcpServers,
+  "0015-browser-scale-out": browserScaleOut,
 };
