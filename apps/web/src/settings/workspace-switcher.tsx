@@ -1,5 +1,5 @@
-import { type FormEvent, useState } from "react";
 import type { Me, Workspace } from "../api-types.ts";
+import { ApiKeyForm } from "../components/api-key-form.tsx";
 import { WorkspacesPanel } from "../components/workspaces-panel.tsx";
 import type { SessionActions } from "../shell/chat-app.tsx";
 
@@ -16,20 +16,6 @@ export function WorkspaceSwitcher({
   workspaces: Workspace[];
   session: SessionActions;
 }) {
-  const [key, setKey] = useState("");
-  const [pending, setPending] = useState(false);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    try {
-      await session.signIn(key.trim());
-      setKey("");
-    } finally {
-      setPending(false);
-    }
-  }
-
   return (
     <>
       <WorkspacesPanel me={me} workspaces={workspaces} error={session.error} onSignOut={session.signOut} />
@@ -39,22 +25,14 @@ export function WorkspaceSwitcher({
           Nexus serves four sites, each its own workspace. Paste a key of another workspace (or open its{" "}
           <code>nexus start</code> link) to switch; this browser then shows that workspace's chats.
         </p>
-        <form className="sign-in-form" onSubmit={submit}>
-          <label htmlFor="switch-key">API key of the other workspace</label>
-          <div className="row">
-            <input
-              id="switch-key"
-              type="password"
-              autoComplete="off"
-              placeholder="nx_…"
-              value={key}
-              onChange={(event) => setKey(event.target.value)}
-            />
-            <button type="submit" disabled={pending || key.trim() === ""}>
-              {pending ? "Switching…" : "Switch"}
-            </button>
-          </div>
-        </form>
+        <ApiKeyForm
+          inputId="switch-key"
+          label="API key of the other workspace"
+          submitLabel="Switch"
+          pendingLabel="Switching…"
+          clearAfterSubmit
+          onSubmit={session.signIn}
+        />
       </section>
     </>
   );
