@@ -2,8 +2,8 @@ import { useRef, useState } from "react";
 import { messageOf } from "../api-client.ts";
 import { chatApi } from "../chat-api.ts";
 import type { Agent, Conversation } from "../chat-types.ts";
-import { MenuIcon } from "../components/icons.tsx";
 import { downloadText, fileNameOf } from "../download.ts";
+import { SidebarButton } from "../shell/sidebar-button.tsx";
 import { ModelPicker } from "./model-picker.tsx";
 
 /** Above the chat: the menu button (narrow screens), title, agent, model, and export. */
@@ -41,14 +41,7 @@ export function ChatHeader({
 
   return (
     <header className="chat-header">
-      <button
-        type="button"
-        className="icon-button menu-button"
-        aria-label="Open the sidebar"
-        onClick={onOpenSidebar}
-      >
-        <MenuIcon />
-      </button>
+      <SidebarButton onOpenSidebar={onOpenSidebar} />
       <div className="chat-title">
         {agent && (
           <span className="agent-chip" title={agent.description}>

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { MenuIcon } from "../components/icons.tsx";
+import { SidebarButton } from "./sidebar-button.tsx";
 
 /** The heading row of a page other than the chat, with the sidebar button for narrow screens. */
 export function PageBar({
@@ -13,14 +13,7 @@ export function PageBar({
 }) {
   return (
     <header className="page-bar">
-      <button
-        type="button"
-        className="icon-button menu-button"
-        aria-label="Open the sidebar"
-        onClick={onOpenSidebar}
-      >
-        <MenuIcon />
-      </button>
+      <SidebarButton onOpenSidebar={onOpenSidebar} />
       <h2>{title}</h2>
       <div className="page-bar-actions">{children}</div>
     </header>
