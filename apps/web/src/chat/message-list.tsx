@@ -64,21 +64,10 @@ export function MessageList(props: MessageListProps) {
     <div className="message-scroll" ref={scroller} onScroll={onScroll} data-testid="message-scroll">
       <div className="message-virtual" style={{ height: totalSize }}>
         {virtualizer.getVirtualItems().map((item) => {
-          if (item.index < offset) {
-            return (
-              <div
-                key={item.key}
-                ref={virtualizer.measureElement}
-                data-index={item.index}
-                className="message-row"
-                style={{ transform: `translateY(${item.start}px)` }}
-              >
-                {header}
-              </div>
-            );
-          }
-          const message = messages[item.index - offset];
-          if (!message) return null;
+          // The rows before `offset` hold the header; the rest one message each.
+          const isHeader = item.index < offset;
+          const message = isHeader ? undefined : messages[item.index - offset];
+          if (!isHeader && !message) return null;
           return (
             <div
               key={item.key}
@@ -87,13 +76,17 @@ export function MessageList(props: MessageListProps) {
               className="message-row"
               style={{ transform: `translateY(${item.start}px)` }}
             >
-              <MessageItem
-                message={message}
-                actions={actions}
-                streamError={streamErrors[message.id]}
-                assistantName={assistantName}
-                assistantAvatar={assistantAvatar}
-              />
+              {message ? (
+                <MessageItem
+                  message={message}
+                  actions={actions}
+                  streamError={streamErrors[message.id]}
+                  assistantName={assistantName}
+                  assistantAvatar={assistantAvatar}
+                />
+              ) : (
+                header
+              )}
             </div>
           );
         })}
