@@ -1,6 +1,5 @@
-import { NexusError } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openChatTestStore } from "../conversations/test-store.ts";
+import { nexusRejection, openChatTestStore } from "../conversations/test-store.ts";
 import {
   createAgent,
   deleteAgent,
@@ -24,15 +23,6 @@ describe("agents", () => {
   afterAll(async () => {
     await context?.close();
   });
-
-  const rejection = async (promise: Promise<unknown>): Promise<NexusError> => {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(NexusError);
-    return error as NexusError;
-  };
 
   it("creates with defaults, lists by name, replaces and deletes within the workspace", async () => {
     const zed = await createAgent(context.store.db, workspaceId, { name: "  Zed  ", model: "m" });
@@ -58,13 +48,16 @@ describe("agents", () => {
     const replaced = await replaceAgent(context.store.db, workspaceId, ada.id, { name: "Ada 2", model: "n" });
     expect(replaced).toMatchObject({ id: ada.id, name: "Ada 2", model: "n", tools: [] });
     expect(
-      (await rejection(replaceAgent(context.store.db, otherWorkspaceId, ada.id, { name: "x", model: "y" })))
-        .status,
+      (
+        await nexusRejection(
+          replaceAgent(context.store.db, otherWorkspaceId, ada.id, { name: "x", model: "y" }),
+        )
+      ).status,
     ).toBe(404);
-    expect((await rejection(getAgent(context.store.db, otherWorkspaceId, ada.id))).status).toBe(404);
-    expect((await rejection(deleteAgent(context.store.db, otherWorkspaceId, ada.id))).status).toBe(404);
+    expect((await nexusRejection(getAgent(context.store.db, otherWorkspaceId, ada.id))).status).toBe(404);
+    expect((await nexusRejection(deleteAgent(context.store.db, otherWorkspaceId, ada.id))).status).toBe(404);
     await deleteAgent(context.store.db, workspaceId, ada.id);
-    expect((await rejection(getAgent(context.store.db, workspaceId, ada.id))).type).toBe("not_found");
+    expect((await nexusRejection(getAgent(context.store.db, workspaceId, ada.id))).type).toBe("not_found");
   });
 
   it("validates names, models, tools and parameter ranges", async () => {
@@ -83,7 +76,7 @@ describe("agents", () => {
       "not an object",
       null,
     ]) {
-      const error = await rejection(createAgent(context.store.db, workspaceId, input));
+      const error = await nexusRejection(createAgent(context.store.db, workspaceId, input));
       expect(error.status, JSON.stringify(input)).toBe(400);
       expect(error.message).toMatch(/^Invalid agent/);
     }
@@ -114,12 +107,12 @@ describe("agents", () => {
       suggestedQuestions: ["Why?"],
     });
 
-    const foreign = await rejection(
+    const foreign = await nexusRejection(
       importAgent(context.store.db, workspaceId, { ...file, agent: { ...file.agent, meta: {} } }),
     );
     expect(foreign.message).toContain('Unrecognized key: "meta"');
     expect(
-      (await rejection(importAgent(context.store.db, workspaceId, { agent: file.agent }))).message,
+      (await nexusRejection(importAgent(context.store.db, workspaceId, { agent: file.agent }))).message,
     ).toContain("nexusAgent");
   });
 

@@ -1,4 +1,3 @@
-import { NexusError } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getConversationWithBranch } from "./conversation-messages.ts";
 import {
@@ -7,7 +6,7 @@ import {
   listConversations,
   updateConversation,
 } from "./conversation-store.ts";
-import { insertTestMessage, openChatTestStore } from "./test-store.ts";
+import { insertTestMessage, nexusRejection, openChatTestStore } from "./test-store.ts";
 
 describe.each(["sqlite", "postgres"] as const)("conversations on %s", (kind) => {
   let context: Awaited<ReturnType<typeof openChatTestStore>>;
@@ -18,15 +17,6 @@ describe.each(["sqlite", "postgres"] as const)("conversations on %s", (kind) => 
   afterAll(async () => {
     await context?.close();
   });
-
-  const rejection = async (promise: Promise<unknown>): Promise<NexusError> => {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(NexusError);
-    return error as NexusError;
-  };
 
   it("pages through conversations updated in the same millisecond without repeats or gaps", async () => {
     const owner = { workspaceId: context.owner.workspaceId, ownerId: "key_pager" };
@@ -66,9 +56,9 @@ describe.each(["sqlite", "postgres"] as const)("conversations on %s", (kind) => 
     const { db } = context.store;
     const mine = await createConversation(db, context.owner, { model: "m" });
     for (const other of [context.sameWorkspaceOtherOwner, context.otherWorkspaceOwner]) {
-      expect((await rejection(getConversationWithBranch(db, other, mine.id))).status).toBe(404);
-      expect((await rejection(updateConversation(db, other, mine.id, { title: "x" }))).status).toBe(404);
-      expect((await rejection(deleteConversation(db, other, mine.id))).status).toBe(404);
+      expect((await nexusRejection(getConversationWithBranch(db, other, mine.id))).status).toBe(404);
+      expect((await nexusRejection(updateConversation(db, other, mine.id, { title: "x" }))).status).toBe(404);
+      expect((await nexusRejection(deleteConversation(db, other, mine.id))).status).toBe(404);
       expect((await listConversations(db, other)).data.map((conversation) => conversation.id)).not.toContain(
         mine.id,
       );
@@ -132,10 +122,14 @@ describe.each(["sqlite", "postgres"] as const)("conversations on %s", (kind) => 
       { extra: true },
       { model: "" },
     ]) {
-      const error = await rejection(updateConversation(db, context.owner, conversation.id, input as never));
+      const error = await nexusRejection(
+        updateConversation(db, context.owner, conversation.id, input as never),
+      );
       expect(error.status, JSON.stringify(input)).toBe(400);
     }
-    expect((await rejection(createConversation(db, context.owner, {}))).param).toBe("model");
-    expect((await rejection(listConversations(db, context.owner, { cursor: "%%%" }))).param).toBe("cursor");
+    expect((await nexusRejection(createConversation(db, context.owner, {}))).param).toBe("model");
+    expect((await nexusRejection(listConversations(db, context.owner, { cursor: "%%%" }))).param).toBe(
+      "cursor",
+    );
   });
 });

@@ -1,11 +1,6 @@
-import {
-  type ChatMessageTable,
-  ensureDefaultWorkspaces,
-  getWorkspaceBySlug,
-  openStore,
-  type Store,
-} from "@nexus/core";
-import { freshStoreOptions } from "../../../core/src/testing/test-databases.ts";
+import { type ChatMessageTable, getWorkspaceBySlug, NexusError, type Store } from "@nexus/core";
+import { expect } from "vitest";
+import { openFreshStore } from "../../../core/src/testing/test-databases.ts";
 import type { ConversationOwner } from "./conversation-access.ts";
 
 /** For tests: a fresh store of `kind` with the default workspaces, and owners in two of them. */
@@ -16,9 +11,7 @@ export async function openChatTestStore(kind: "sqlite" | "postgres"): Promise<{
   otherWorkspaceOwner: ConversationOwner;
   close(): Promise<void>;
 }> {
-  const database = freshStoreOptions(kind);
-  const store = await openStore(database.options);
-  await ensureDefaultWorkspaces(store.db);
+  const { store, close } = await openFreshStore(kind);
   const agentx = (await getWorkspaceBySlug(store.db, "agentx")).id;
   const azi = (await getWorkspaceBySlug(store.db, "azi-learns-ai")).id;
   return {
@@ -26,10 +19,7 @@ export async function openChatTestStore(kind: "sqlite" | "postgres"): Promise<{
     owner: { workspaceId: agentx, ownerId: "key_a" },
     sameWorkspaceOtherOwner: { workspaceId: agentx, ownerId: "key_b" },
     otherWorkspaceOwner: { workspaceId: azi, ownerId: "key_a" },
-    close: async () => {
-      await store.close();
-      await database.drop();
-    },
+    close,
   };
 }
 
@@ -66,4 +56,14 @@ export async function insertTestMessage(
     })
     .execute();
   return message.id;
+}
+
+/** Awaits a promise that must reject with a NexusError, and returns that error. */
+export async function nexusRejection(promise: Promise<unknown>): Promise<NexusError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(NexusError);
+  return error as NexusError;
 }

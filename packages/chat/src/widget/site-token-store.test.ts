@@ -1,7 +1,6 @@
-import { NexusError } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent, deleteAgent } from "../agents/agent-store.ts";
-import { openChatTestStore } from "../conversations/test-store.ts";
+import { nexusRejection, openChatTestStore } from "../conversations/test-store.ts";
 import {
   createSiteToken,
   findActiveSiteToken,
@@ -27,14 +26,6 @@ describe.each(["sqlite", "postgres"] as const)("site tokens on %s", (kind) => {
   });
 
   const db = () => context.store.db;
-  const rejection = async (promise: Promise<unknown>): Promise<NexusError> => {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(NexusError);
-    return error as NexusError;
-  };
 
   it("creates a token shown once, stores only its hash, and finds it by the token", async () => {
     const { token, info } = await createSiteToken(db(), workspaceId, {
@@ -70,20 +61,20 @@ describe.each(["sqlite", "postgres"] as const)("site tokens on %s", (kind) => {
     const { token, info } = await createSiteToken(db(), workspaceId, { agentId, name: "Docs site" });
     expect((await listSiteTokens(db(), workspaceId)).map((item) => item.id)).toContain(info.id);
     expect(await listSiteTokens(db(), otherWorkspaceId)).toEqual([]);
-    expect((await rejection(revokeSiteToken(db(), otherWorkspaceId, info.id))).status).toBe(404);
+    expect((await nexusRejection(revokeSiteToken(db(), otherWorkspaceId, info.id))).status).toBe(404);
     const revoked = await revokeSiteToken(db(), workspaceId, info.id);
     expect(revoked.revokedAt).not.toBeNull();
     expect(await findActiveSiteToken(db(), token)).toBeUndefined();
     expect((await listSiteTokens(db(), workspaceId)).map((item) => item.id)).not.toContain(info.id);
     const all = await listSiteTokens(db(), workspaceId, { includeRevoked: true });
     expect(all.find((item) => item.id === info.id)?.revokedAt).toBe(revoked.revokedAt);
-    expect((await rejection(revokeSiteToken(db(), workspaceId, info.id))).status).toBe(404);
+    expect((await nexusRejection(revokeSiteToken(db(), workspaceId, info.id))).status).toBe(404);
   });
 
   it("refuses an agent of another workspace and bad fields with a 400", async () => {
-    const error = await rejection(createSiteToken(db(), otherWorkspaceId, { agentId }));
+    const error = await nexusRejection(createSiteToken(db(), otherWorkspaceId, { agentId }));
     expect(error).toMatchObject({ status: 400, param: "agentId" });
-    const bad = await rejection(
+    const bad = await nexusRejection(
       createSiteToken(db(), workspaceId, { agentId, allowedOrigins: ["https://a.example/path"] }),
     );
     expect(bad).toMatchObject({ status: 400, param: "allowedOrigins.0" });
