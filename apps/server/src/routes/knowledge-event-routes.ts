@@ -3,6 +3,7 @@ import { type DocumentProgressEvent, documentProgressTopic } from "@nexus/knowle
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { principalOf } from "../plugins/authentication.ts";
+import { startEventStream } from "./event-stream-response.ts";
 
 /**
  * `GET /api/knowledge/events`: the workspace's ingestion progress as server-sent events
@@ -27,16 +28,7 @@ export function knowledgeEventRoutes({ events }: { events: EventBus }): FastifyP
       async (request, reply) => {
         const { workspaceId } = principalOf(request);
         const wanted = request.query.knowledgeBaseId;
-        const response = reply.raw;
-        reply.hijack();
-        for (const [name, value] of Object.entries(reply.getHeaders())) {
-          if (value !== undefined) response.setHeader(name, value);
-        }
-        response.writeHead(200, {
-          "content-type": "text/event-stream",
-          "cache-control": "no-cache",
-          "x-accel-buffering": "no",
-        });
+        const response = startEventStream(reply);
         response.write(": connected\n\n");
         const stop = await events.subscribe<DocumentProgressEvent>(documentProgressTopic, (event) => {
           const payload = event.payload;

@@ -7,6 +7,7 @@ import {
   rawJsonOf,
 } from "@nexus/gateway";
 import type { FastifyReply } from "fastify";
+import { startEventStream } from "./event-stream-response.ts";
 
 const done = "data: [DONE]\n\n";
 
@@ -33,16 +34,7 @@ export async function sendChatCompletionStream(
   first: IteratorResult<ChatCompletionChunk>,
   chunks: AsyncIterator<ChatCompletionChunk>,
 ): Promise<void> {
-  const response = reply.raw;
-  reply.hijack();
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) response.setHeader(name, value);
-  }
-  response.writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    "x-accel-buffering": "no",
-  });
+  const response = startEventStream(reply);
   const batch = new TickBatch(response);
   const passThrough = passThroughSourceOf(chunks);
   let finished = false;
