@@ -13,7 +13,7 @@ import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/ope
 import { readServerSentEvents } from "../protocol/server-sent-events.ts";
 import type { RouteTimeouts } from "../routing/gateway-config.ts";
 import type { CallOptions, ModelProvider, ProviderModel } from "./model-provider.ts";
-import { ProviderError } from "./provider-error.ts";
+import { invalidUpstreamAnswer, ProviderError } from "./provider-error.ts";
 import {
   defaultTimeouts,
   parseRetryAfter,
@@ -260,15 +260,5 @@ function streamError(
     type: status === 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error",
     code: error.type === "overloaded_error" ? "upstream_overloaded" : undefined,
     retryable: !afterFirstByte && (status >= 500 || status === 429),
-  });
-}
-
-function invalidUpstreamAnswer(providerId: string, expected: string, cause?: unknown): ProviderError {
-  return new ProviderError(`Upstream '${providerId}' did not answer with ${expected}`, {
-    status: 502,
-    type: "server_error",
-    code: "upstream_invalid_response",
-    retryable: true,
-    cause,
   });
 }

@@ -10,7 +10,7 @@ import { parseJsonKeepingText } from "../protocol/raw-json.ts";
 import { type RerankRequest, type RerankResponse, rerankResponseOf } from "../protocol/rerank.ts";
 import type { ProviderTokenCounts, TokenizeRequest } from "../protocol/tokenize.ts";
 import type { CallOptions, ModelProvider, ProviderModel } from "./model-provider.ts";
-import { ProviderError } from "./provider-error.ts";
+import { invalidUpstreamAnswer, ProviderError } from "./provider-error.ts";
 import {
   defaultTimeouts,
   resolveTimeouts,
@@ -256,14 +256,4 @@ function rerankNotSupported(providerId: string, cause: ProviderError): ProviderE
       cause,
     },
   );
-}
-
-function invalidUpstreamAnswer(providerId: string, expected: string, cause?: unknown): ProviderError {
-  return new ProviderError(`Upstream '${providerId}' did not answer with ${expected}`, {
-    status: 502,
-    type: "server_error",
-    code: "upstream_invalid_response",
-    retryable: true,
-    cause,
-  });
 }

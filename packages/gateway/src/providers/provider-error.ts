@@ -48,3 +48,14 @@ export const modelNotFound = (model: string, detail = "does not exist or is not 
     param: "model",
     retryable: false,
   });
+
+/** An upstream answered, but not with what its protocol promises (not JSON, no choices…): retry elsewhere. */
+export function invalidUpstreamAnswer(providerId: string, expected: string, cause?: unknown): ProviderError {
+  return new ProviderError(`Upstream '${providerId}' did not answer with ${expected}`, {
+    status: 502,
+    type: "server_error",
+    code: "upstream_invalid_response",
+    retryable: true,
+    cause,
+  });
+}
