@@ -47,7 +47,9 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
   const serverData = tempDir();
   const fresh = freshStoreOptions("postgres");
   const schema = (fresh.options as { schema: string }).schema;
+  /** Workers running now; `started` keeps every one, for the cleanup. */
   const workers: Worker[] = [];
+  const started: Worker[] = [];
   const directories: Array<{ dir: string; cleanup: () => void }> = [];
   let server: RunningNexus;
   let model: ScriptedModelServer;
@@ -67,6 +69,8 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
         NEXUS_REDIS_PREFIX: prefix,
         NEXUS_LOG_LEVEL: "info",
         NEXUS_QUEUE_LOCK_MS: "2000",
+        // On SIGTERM, runs still going after 1.5 s are stopped, stored and handed back.
+        NEXUS_SHUTDOWN_GRACE_MS: "1500",
         NEXUS_OPENAI_UPSTREAMS: JSON.stringify([{ id: "double", baseURL: model.baseURL }]),
         NEXUS_BROWSER_MODEL: `double/${model.model}`,
         NEXUS_BROWSER_NAVIGATION_TIMEOUT_MS: "15000",
@@ -77,7 +81,9 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
         const ready = /\{[^\n]*"msg":"worker ready"[^\n]*\}/.exec(output);
         if (ready) {
           const { runner } = JSON.parse(ready[0]) as { runner: string };
-          resolve({ name, child, runnerId: runner, dir: data.dir });
+          const worker = { name, child, runnerId: runner, dir: data.dir };
+          started.push(worker);
+          resolve(worker);
         }
       });
       child.stderr?.on("data", (chunk: Buffer) => {
@@ -85,6 +91,15 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
       });
       child.once("exit", (code) => reject(new Error(`${name} exited ${code}: ${output}`)));
     });
+
+  /** A killed worker's Chromium outlives it: ended by its profile folder (some may be gone by then). */
+  const killChromiumOf = async (worker: Worker) => {
+    for (const pid of await processesMentioning(worker.dir)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  };
 
   const call = async (path: string, method = "GET", body?: unknown) =>
     fetch(`${server.url}${path}`, {
@@ -116,10 +131,8 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL");
-    // A killed worker's Chromium outlives it: end it by its profile folder.
-    for (const worker of workers)
-      for (const pid of await processesMentioning(worker.dir)) process.kill(pid, "SIGKILL");
+    for (const worker of started) if (worker.child.exitCode === null) worker.child.kill("SIGKILL");
+    for (const worker of started) await killChromiumOf(worker);
     await server?.stop();
     await fresh.drop();
     for (const directory of [serverData, ...directories]) directory.cleanup();
@@ -190,37 +203,31 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
     expect(tickReport.report.output).toEqual({ title: "Cities (page 1 of 3)" });
   });
 
-  it("rebuilds a signed-in browser session on another worker when the run's worker is killed", async () => {
+  /**
+   * open → type the password → sign in → extract, on the members site; once the extraction has
+   * reached the model, `stop` takes the worker holding the run away. The run must finish on
+   * another worker, in a session rebuilt there and still signed in.
+   */
+  async function signedInRunMoves(stop: (worker: Worker) => Promise<void>) {
     const db = server.dependencies.store.db;
     const schema = { type: "object", properties: { greeting: { type: "string" } }, required: ["greeting"] };
-    // The first extraction hangs until its worker is killed; the other worker's gets the next script.
+    // The first extraction hangs until its worker goes; the next worker's gets the next script.
     model.load([
       actStep(/textbox: Password/, "fill", [loginPassword]),
       actStep(/button: Sign in/, "click"),
       { kind: "extract", delayMs: 120_000, reply: { json: { greeting: "never sent" } } },
     ]);
     model.calls.length = 0;
+    // Acts the last run cached would replay without the model: every run here asks it.
+    expect((await call("/api/browser/cache", "DELETE")).status).toBe(200);
+    const loginPages = () => sites.requests.filter((path) => path === "/members/login").length;
+    const loginPagesBefore = loginPages();
+    const chained = { session_selector: ["open", "session_id"] };
     const nodes: Array<[string, Record<string, unknown> & { type: string }]> = [
       ["start", { type: "start", variables: [] }],
       ["open", { type: "nexus-browser", action: "open", url: `${sites.origin}/members/login` }],
-      [
-        "password",
-        {
-          type: "nexus-browser",
-          action: "act",
-          instruction: "type the password",
-          session_selector: ["open", "session_id"],
-        },
-      ],
-      [
-        "submit",
-        {
-          type: "nexus-browser",
-          action: "act",
-          instruction: "click Sign in",
-          session_selector: ["open", "session_id"],
-        },
-      ],
+      ["password", { type: "nexus-browser", action: "act", instruction: "type the password", ...chained }],
+      ["submit", { type: "nexus-browser", action: "act", instruction: "click Sign in", ...chained }],
       [
         "read",
         {
@@ -228,7 +235,7 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
           action: "extract",
           instruction: "the greeting",
           schema: JSON.stringify(schema),
-          session_selector: ["open", "session_id"],
+          ...chained,
         },
       ],
       ["end", { type: "end", outputs: [{ variable: "greeting", value_selector: ["read", "result"] }] }],
@@ -245,7 +252,7 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
       response_mode: "blocking",
     });
 
-    // Signed in, extraction asked for: kill -9 the worker holding the run.
+    // Signed in, extraction asked for: the worker holding the run goes.
     await vi.waitFor(() => expect(model.calls.length).toBe(3), { timeout: 60_000, interval: 100 });
     const holder = await db
       .selectFrom("workflow_runs")
@@ -253,28 +260,29 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
       .where("workflow_id", "=", workflowId)
       .executeTakeFirstOrThrow();
     const victim = workers.find((worker) => worker.runnerId === holder.runner_id);
-    const survivor = workers.find((worker) => worker !== victim);
-    expect(victim).toBeDefined();
+    if (!victim) throw new Error(`no worker ${holder.runner_id}`);
     model.load(extractSteps({ greeting: "Welcome back, alice" }));
-    victim!.child.kill("SIGKILL");
+    await stop(victim);
+    workers.splice(workers.indexOf(victim), 1);
 
     const body = (await (await reply).json()) as {
       data: { status: string; outputs: Record<string, unknown>; error?: string };
     };
     expect(body.data.status, body.data.error).toBe("succeeded");
     expect(body.data.outputs).toEqual({ greeting: { greeting: "Welcome back, alice" } });
-    // The page the second worker's model saw is the members area, signed in by the restored cookie.
+    // The page the next worker's model saw is the members area, signed in by the restored cookie.
     const seen = JSON.stringify(model.calls[3]);
     expect(seen).toContain("Welcome back, alice");
     expect(seen).not.toContain("Please sign in");
-    // The password was typed once, on the first worker: the rebuild replays no step.
-    expect(sites.requests.filter((path) => path === "/members/login").length).toBe(2); // GET, POST
+    // The password was sent once, from the first worker: the rebuild replays no step.
+    expect(loginPages() - loginPagesBefore).toBe(2); // GET, POST
     const run = await db
       .selectFrom("workflow_runs")
       .select(["runner_id", "status"])
       .where("id", "=", holder.id)
       .executeTakeFirstOrThrow();
-    expect(run).toEqual({ runner_id: survivor!.runnerId, status: "succeeded" });
+    expect(run.status).toBe("succeeded");
+    expect(workers.map((worker) => worker.runnerId)).toContain(run.runner_id);
     const tries = await db
       .selectFrom("workflow_node_runs")
       .select("status")
@@ -282,5 +290,21 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
       .where("node_id", "=", "read")
       .execute();
     expect(tries.map((node) => node.status).sort()).toEqual(["interrupted", "succeeded"]);
+  }
+
+  it("rebuilds a signed-in browser session on another worker when the run's worker is killed", async () => {
+    await signedInRunMoves(async (worker) => {
+      worker.child.kill("SIGKILL");
+      await killChromiumOf(worker);
+    });
+  });
+
+  it("rebuilds it as well when the worker is stopped (SIGTERM hands the run back)", async () => {
+    workers.push(await startWorker("w3"));
+    await signedInRunMoves(async (worker) => {
+      const exited = new Promise((resolve) => worker.child.once("exit", resolve));
+      worker.child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    });
   });
 });
