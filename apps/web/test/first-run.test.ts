@@ -1,9 +1,7 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadConfig } from "@nexus/core";
 import { discoverLocalServers, type LocalServerCandidate } from "@nexus/gateway";
 import { type RunningNexus, startNexus } from "@nexus/server";
@@ -17,13 +15,12 @@ import {
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
 import { discoveryRoutes } from "../../server/src/routes/discovery-routes.ts";
+import { buildPage, sharedModelFile } from "./web-harness.ts";
 
 // The first-run screen in real headless Chromium against a real server with no model.
 // Until app.ts registers discoveryRoutes (the lead's wiring), the page's discovery and catalog
 // calls are forwarded to a second real server running exactly those routes, which probes real
 // OpenAI-speaking servers on ephemeral ports (never the well-known ones).
-const webDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const sharedModel = path.resolve(webDirectory, "../../../shared/models/llama-2-tiny-random.gguf");
 
 let temporaryDirectory: string;
 let nexus: RunningNexus;
@@ -37,10 +34,7 @@ const savedDiscoveryPorts = process.env.NEXUS_DISCOVERY_PORTS;
 beforeAll(async () => {
   temporaryDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "nexus-first-run-"));
   const webRoot = path.join(temporaryDirectory, "dist");
-  execFileSync("npx", ["vite", "build", "--outDir", webRoot, "--emptyOutDir", "--logLevel", "warn"], {
-    cwd: webDirectory,
-    stdio: "pipe",
-  });
+  buildPage(webRoot);
   // The server under test must not find models on this machine's well-known ports.
   process.env.NEXUS_DISCOVERY_PORTS = "off";
   const config = loadConfig({
@@ -144,7 +138,7 @@ describe("first-run screen", () => {
     await page.getByRole("heading", { name: "Add a model" }).waitFor();
     const modelsDir = path.join(temporaryDirectory, "data", "models");
     fs.mkdirSync(modelsDir, { recursive: true });
-    fs.copyFileSync(sharedModel, path.join(modelsDir, "tiny.gguf"));
+    fs.copyFileSync(sharedModelFile, path.join(modelsDir, "tiny.gguf"));
     await page.getByRole("button", { name: "Check again" }).click();
     // The chat takes its place, with the model chosen.
     await page.getByRole("textbox", { name: "Message" }).waitFor();

@@ -52,7 +52,7 @@ export interface SignedInPage {
 }
 
 /** Builds the page into a directory of the test's own, so a test never serves a stale dist. */
-function buildPage(outDir: string): void {
+export function buildPage(outDir: string): void {
   execFileSync("npx", ["vite", "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"], {
     cwd: webDirectory,
     stdio: "pipe",

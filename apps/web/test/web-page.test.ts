@@ -1,16 +1,14 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createApiKey, getWorkspaceBySlug, loadConfig, nexusVersion } from "@nexus/core";
 import { type RunningNexus, startNexus } from "@nexus/server";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testChromium } from "../../../packages/core/src/testing/test-chromium.ts";
+import { buildPage } from "./web-harness.ts";
 
 // Drives the built page in real headless Chromium against a real server on a fresh SQLite store.
-const webDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const screenshotFile = "/tmp/nexus-web.png";
 
 let temporaryDirectory: string;
@@ -22,10 +20,7 @@ beforeAll(async () => {
   temporaryDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "nexus-web-"));
   // Build into a directory of our own so the test never serves a stale apps/web/dist.
   const webRoot = path.join(temporaryDirectory, "dist");
-  execFileSync("npx", ["vite", "build", "--outDir", webRoot, "--emptyOutDir", "--logLevel", "warn"], {
-    cwd: webDirectory,
-    stdio: "pipe",
-  });
+  buildPage(webRoot);
   const config = loadConfig({
     NEXUS_PORT: "0",
     NEXUS_DATA_DIR: path.join(temporaryDirectory, "data"),
