@@ -1,56 +1,7 @@
 import type { CdpMessage } from "./chromium-pipe.ts";
+import { browserCommand, type CommandRouting, sessionCommand } from "./client-commands.ts";
+import type { AttachedEvent, BrowserRequest, ContextState, TargetInfo } from "./context-state.ts";
 import type { WebSocketPeer } from "./websocket-endpoint.ts";
-
-interface TargetInfo {
-  targetId: string;
-  type: string;
-  browserContextId?: string;
-  [field: string]: unknown;
-}
-
-interface BrowserRequest {
-  requestId: string;
-  request: { url: string; headers?: Record<string, string> };
-}
-
-interface AttachedEvent {
-  sessionId: string;
-  targetInfo: TargetInfo;
-  waitingForDebugger: boolean;
-}
-
-/** One browser context (an incognito profile) and the client that drives it. */
-interface ContextState {
-  id: string;
-  viewport: { width: number; height: number };
-  peer?: WebSocketPeer;
-  /** The client asked for browser-level auto-attach / target discovery. */
-  autoAttach: boolean;
-  discover: boolean;
-  /** Top-level sessions attached to this context's targets, replayed when the client asks to auto-attach. */
-  attached: Map<string, AttachedEvent>;
-  /** Called once the context is gone (disposed, or the browser exited). */
-  end: () => void;
-  /** Told of what the mux itself refuses for this context (service worker scripts). */
-  onBlocked: (url: string) => void;
-}
-
-/** Target-domain commands a page or worker session may send (its own children only). */
-const sessionTargetCommands = new Set([
-  "Target.setAutoAttach",
-  "Target.detachFromTarget",
-  "Target.getTargetInfo",
-]);
-/** Browser-level commands that act on one context once `browserContextId` is set to the client's. */
-const contextScopedCommands = new Set([
-  "Browser.setDownloadBehavior",
-  "Browser.grantPermissions",
-  "Browser.resetPermissions",
-  "Browser.setPermission",
-  "Storage.getCookies",
-  "Storage.setCookies",
-  "Storage.clearCookies",
-]);
 
 /**
  * Shares one Chromium among several CDP clients (Stagehand instances), each confined to its own
@@ -73,6 +24,15 @@ export class ContextMux {
   /** The browser exited: nothing sent now would be answered. */
   private gone = false;
   private nextId = 1;
+  /** What the client-command filter (client-commands.ts) routes through. */
+  private readonly routing: CommandRouting = {
+    targets: this.targets,
+    sessionContext: this.sessionContext,
+    forward: (context, command, transform) => this.forward(context, command, transform),
+    respond: (context, command, result) => this.respond(context, command, result),
+    refuse: (context, command, message) => this.refuse(context, command, message),
+    deliver: (context, message) => this.deliver(context, message),
+  };
 
   constructor(private readonly sendToBrowser: (message: CdpMessage) => void) {}
 
@@ -228,8 +188,8 @@ export class ContextMux {
     // Whatever context a command names, it is the client's own.
     if ("browserContextId" in params) params.browserContextId = context.id;
     const command = { ...message, params };
-    if (message.sessionId) return this.sessionCommand(context, command, message.sessionId);
-    this.browserCommand(context, command);
+    if (message.sessionId) return sessionCommand(this.routing, context, command, message.sessionId);
+    browserCommand(this.routing, context, command);
   }
 
   private sessionEvent(message: CdpMessage, sessionId: string): void {
@@ -320,89 +280,6 @@ export class ContextMux {
     if (contextId) this.contexts.get(contextId)?.onBlocked(`${event.request.url} (service worker)`);
   }
 
-  private sessionCommand(context: ContextState, command: CdpMessage, sessionId: string) {
-    const method = command.method as string;
-    if (this.sessionContext.get(sessionId) !== context.id) {
-      return this.refuse(context, command, "Session with given id not found.");
-    }
-    if (
-      method.startsWith("Browser.") ||
-      (method.startsWith("Target.") && !sessionTargetCommands.has(method))
-    ) {
-      return this.refuse(context, command, `'${method}' is not available to a context of the shared browser`);
-    }
-    this.forward(context, command);
-  }
-
-  private browserCommand(context: ContextState, command: CdpMessage) {
-    const method = command.method as string;
-    const params = command.params ?? {};
-    const ownsTarget = () => this.targetContext(params.targetId as string) === context.id;
-    switch (method) {
-      case "Target.setAutoAttach": {
-        context.autoAttach = params.autoAttach !== false;
-        if (context.autoAttach)
-          for (const event of context.attached.values())
-            this.deliver(context, {
-              method: "Target.attachedToTarget",
-              params: {
-                ...event,
-                targetInfo: this.targets.get(event.targetInfo.targetId) ?? event.targetInfo,
-              },
-            });
-        return this.respond(context, command, {});
-      }
-      case "Target.setDiscoverTargets": {
-        context.discover = params.discover === true;
-        if (context.discover)
-          for (const info of this.targets.values())
-            if (info.browserContextId === context.id)
-              this.deliver(context, { method: "Target.targetCreated", params: { targetInfo: info } });
-        return this.respond(context, command, {});
-      }
-      case "Target.getTargets":
-        return this.forward(context, { ...command, params: {} }, (result) => ({
-          targetInfos: ((result.targetInfos as TargetInfo[]) ?? []).filter(
-            (info) => info.browserContextId === context.id,
-          ),
-        }));
-      case "Target.createTarget":
-        return this.forward(context, { ...command, params: { ...params, browserContextId: context.id } });
-      case "Target.attachToTarget":
-        if (!ownsTarget()) return this.refuse(context, command, "No target with given id found");
-        return this.forward(context, command, (result) => {
-          if (typeof result.sessionId === "string") this.sessionContext.set(result.sessionId, context.id);
-          return result;
-        });
-      case "Target.closeTarget":
-      case "Target.activateTarget":
-      case "Target.getTargetInfo":
-        if (!ownsTarget()) return this.refuse(context, command, "No target with given id found");
-        return this.forward(context, command);
-      case "Target.detachFromTarget": {
-        const owned = params.sessionId
-          ? this.sessionContext.get(params.sessionId as string) === context.id
-          : ownsTarget();
-        if (!owned) return this.refuse(context, command, "No session with given id found");
-        return this.forward(context, command);
-      }
-      case "Browser.getVersion":
-        return this.forward(context, command);
-      case "Browser.close":
-        // The browser is shared: closing means leaving, which disconnecting does.
-        return this.respond(context, command, {});
-      default:
-        if (contextScopedCommands.has(method)) {
-          return this.forward(context, { ...command, params: { ...params, browserContextId: context.id } });
-        }
-        return this.refuse(
-          context,
-          command,
-          `'${method}' is not available to a context of the shared browser`,
-        );
-    }
-  }
-
   /** Sends a client's command on with an id of ours; its response goes back under the client's id. */
   private forward(
     context: ContextState,
@@ -458,9 +335,5 @@ export class ContextMux {
 
   private contextOf(info: TargetInfo): ContextState | undefined {
     return info.browserContextId ? this.contexts.get(info.browserContextId) : undefined;
-  }
-
-  private targetContext(targetId: string | undefined): string | undefined {
-    return targetId ? this.targets.get(targetId)?.browserContextId : undefined;
   }
 }
