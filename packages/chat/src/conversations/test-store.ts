@@ -23,7 +23,10 @@ export async function openChatTestStore(kind: "sqlite" | "postgres"): Promise<{
   };
 }
 
-/** Inserts a message row directly (as the generation engine would) and returns its id. */
+/**
+ * Inserts a message row directly (as the generation engine would) and returns its id: a finished
+ * one unless `status` says otherwise (a generation left running, say).
+ */
 export async function insertTestMessage(
   store: Store,
   message: {
@@ -35,6 +38,8 @@ export async function insertTestMessage(
     content: string;
     createdAt: string;
     parts?: string;
+    status?: ChatMessageTable["status"];
+    model?: string | null;
   },
 ): Promise<string> {
   await store.db
@@ -47,9 +52,9 @@ export async function insertTestMessage(
       role: message.role ?? "user",
       content: message.content,
       parts: message.parts ?? "[]",
-      status: "complete",
+      status: message.status ?? "complete",
       error: null,
-      model: null,
+      model: message.model ?? null,
       usage: null,
       created_at: message.createdAt,
       updated_at: message.createdAt,

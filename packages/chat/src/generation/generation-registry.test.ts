@@ -4,20 +4,19 @@ import {
   createEventBus,
   createLocalEventBus,
   type EventBus,
-  ensureDefaultWorkspaces,
   getWorkspaceBySlug,
   newId,
-  openStore,
   type Store,
 } from "@nexus/core";
 import { createGateway, createOpenAICompatibleProvider, type Gateway } from "@nexus/gateway";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freshStoreOptions, testRedisUrl, uniqueName } from "../../../core/src/testing/test-databases.ts";
+import { openFreshStore, testRedisUrl, uniqueName } from "../../../core/src/testing/test-databases.ts";
 import {
   type OpenAITestServer,
   startOpenAITestServer,
 } from "../../../gateway/src/testing/openai-test-server.ts";
 import type { ConversationRow } from "../conversations/conversation-access.ts";
+import { insertTestMessage } from "../conversations/test-store.ts";
 import { sendMessage } from "./conversation-turns.ts";
 import type { GenerationEvent } from "./generation-events.ts";
 import { createGenerationRegistry, type GenerationRegistry } from "./generation-registry.ts";
@@ -48,10 +47,8 @@ describe("generation registry", () => {
   });
 
   async function openDatabase(kind: "sqlite" | "postgres"): Promise<Store> {
-    const fresh = freshStoreOptions(kind);
-    const store = await openStore(fresh.options);
-    await ensureDefaultWorkspaces(store.db);
-    cleanups.push(fresh.drop, () => store.close());
+    const { store, close } = await openFreshStore(kind);
+    cleanups.push(close);
     return store;
   }
 
@@ -158,26 +155,17 @@ describe("generation registry", () => {
     const prefix = uniqueName("chat-replicas");
     const row = await conversation(store, "double/test-chat");
     const orphan = async (content: string, updatedAt: Date) => {
-      const id = newId("msg");
-      await store.db
-        .insertInto("chat_messages")
-        .values({
-          id,
-          conversation_id: row.id,
-          workspace_id: row.workspace_id,
-          parent_id: null,
-          role: "assistant",
-          content,
-          parts: "[]",
-          status: "generating",
-          error: null,
-          model: "double/test-chat",
-          usage: null,
-          created_at: updatedAt.toISOString(),
-          updated_at: updatedAt.toISOString(),
-        })
-        .execute();
-      return id;
+      return insertTestMessage(store, {
+        id: newId("msg"),
+        conversationId: row.id,
+        workspaceId: row.workspace_id,
+        parentId: null,
+        role: "assistant",
+        content,
+        createdAt: updatedAt.toISOString(),
+        status: "generating",
+        model: "double/test-chat",
+      });
     };
     const stale = await orphan("half an ans", new Date(Date.now() - 60_000));
     const fresh = await orphan("still going", new Date());
@@ -345,26 +333,16 @@ describe("generation registry", () => {
     const events = createLocalEventBus();
     cleanups.push(() => events.close());
     const registry = await replica(store, events);
-    const id = newId("msg");
-    const now = new Date().toISOString();
-    await store.db
-      .insertInto("chat_messages")
-      .values({
-        id,
-        conversation_id: row.id,
-        workspace_id: row.workspace_id,
-        parent_id: null,
-        role: "assistant",
-        content: "abc",
-        parts: "[]",
-        status: "generating",
-        error: null,
-        model: null,
-        usage: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    const id = await insertTestMessage(store, {
+      id: newId("msg"),
+      conversationId: row.id,
+      workspaceId: row.workspace_id,
+      parentId: null,
+      role: "assistant",
+      content: "abc",
+      createdAt: new Date().toISOString(),
+      status: "generating",
+    });
     const followed = await registry.follow(id);
     if (!followed) throw new Error("not found");
     expect(followed.snapshot.content).toBe("abc");
