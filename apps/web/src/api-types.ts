@@ -1,3 +1,5 @@
+import type { CatalogModel as GatewayCatalogModel } from "@nexus/gateway";
+
 /** Response shapes of the Nexus server routes the page uses (see apps/server/src/routes). */
 
 export type Role = "owner" | "admin" | "member";
@@ -61,16 +63,8 @@ export interface Discovery {
   checkedAt: string;
 }
 
-export interface CatalogModel {
-  name: string;
-  title: string;
-  purpose: "chat" | "embedding";
-  uri: string;
-  sizeBytes: number;
-  contextLength: number;
-  license: string;
-  quantization: string;
-  description: string;
+/** A catalog entry as the gateway describes it (a type-only import: no gateway code in the page). */
+export interface CatalogModel extends GatewayCatalogModel {
   /** The shell command that downloads it, e.g. `nexus models pull qwen2.5-0.5b-instruct`. */
   pullCommand: string;
 }
