@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { updateBrowserSettings } from "@nexus/browser";
 import { createApiKey, getWorkspaceBySlug, loadConfig } from "@nexus/core";
 import { type RunningNexus, startNexus } from "@nexus/server";
@@ -44,6 +45,7 @@ interface Worker {
  */
 describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
   const prefix = uniqueName("brworkers");
+  const secretKey = randomBytes(32).toString("base64");
   const serverData = tempDir();
   const fresh = freshStoreOptions("postgres");
   const schema = (fresh.options as { schema: string }).schema;
@@ -74,6 +76,8 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
         NEXUS_OPENAI_UPSTREAMS: JSON.stringify([{ id: "double", baseURL: model.baseURL }]),
         NEXUS_BROWSER_MODEL: `double/${model.model}`,
         NEXUS_BROWSER_NAVIGATION_TIMEOUT_MS: "15000",
+        // Saved session cookies are sealed with it: every process that may take a run over shares it.
+        NEXUS_SECRET_KEY: secretKey,
       });
       let output = "";
       child.stdout?.on("data", (chunk: Buffer) => {
@@ -121,6 +125,7 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
       NEXUS_DISCOVERY_PORTS: "off",
       NEXUS_REDIS_URL: testRedisUrl,
       NEXUS_SERVE_RUNS: "false",
+      NEXUS_SECRET_KEY: secretKey,
     });
     server = await startNexus(config, { store: fresh.options, redisPrefix: prefix });
     const db = server.dependencies.store.db;
@@ -290,6 +295,15 @@ describe("browser work on nexus worker processes", { timeout: 180_000 }, () => {
       .where("node_id", "=", "read")
       .execute();
     expect(tries.map((node) => node.status).sort()).toEqual(["interrupted", "succeeded"]);
+    // What was saved to rebuild it: the page, and the cookies sealed (the sign-in is not readable).
+    const saved = await db
+      .selectFrom("browser_session_states")
+      .select(["url", "cookies"])
+      .where("run_id", "=", holder.id)
+      .execute();
+    expect(saved.map((row) => row.url)).toEqual([`${sites.origin}/members`]);
+    expect(saved[0]?.cookies).toMatch(/^v1\./);
+    expect(saved[0]?.cookies).not.toContain("alice");
   }
 
   it("rebuilds a signed-in browser session on another worker when the run's worker is killed", async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { SessionStateStore } from "@nexus/browser";
 import { createGenerationRegistry } from "@nexus/chat";
+import { createSecretBox, instanceSecret } from "@nexus/core";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { Authenticator } from "./auth/authenticator.ts";
@@ -115,7 +116,10 @@ export async function buildApp(
   await app.register(
     workflowsRoutes(dependencies, {
       knowledge: workflowKnowledgeRetriever(knowledge),
-      browser: workflowBrowser(browser, new SessionStateStore(dependencies.store.db)),
+      browser: workflowBrowser(
+        browser,
+        new SessionStateStore(dependencies.store.db, createSecretBox(instanceSecret(config))),
+      ),
     }),
   );
   await app.register(knowledgeRoutes(dependencies, knowledge));

@@ -66,7 +66,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       db: dependencies.store.db,
       gateway: dependencies.gateway,
       knowledge: workflowKnowledgeRetriever(knowledge),
-      browser: workflowBrowser(browser, new SessionStateStore(dependencies.store.db)),
+      browser: workflowBrowser(
+        browser,
+        new SessionStateStore(dependencies.store.db, createSecretBox(instanceSecret(config))),
+      ),
       mcpServers: new McpServerStore(dependencies.store.db, createSecretBox(instanceSecret(config))),
       dispatch: { queue, events },
       events,

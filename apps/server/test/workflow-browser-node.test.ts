@@ -1,4 +1,5 @@
 import { SessionStateStore } from "@nexus/browser";
+import { createSecretBox } from "@nexus/core";
 import { WorkflowService } from "@nexus/workflows";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -23,7 +24,10 @@ beforeAll(async () => {
   // With the session states a moved run rebuilds its sessions from (browser-workers.test.ts).
   service = new WorkflowService({
     db: kit.db,
-    browser: workflowBrowser(kit.browser, new SessionStateStore(kit.db)),
+    browser: workflowBrowser(
+      kit.browser,
+      new SessionStateStore(kit.db, createSecretBox("workflow-browser-node-test-secret")),
+    ),
   });
 }, 30_000);
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { CookieParam } from "@browserbasehq/stagehand";
-import type { Database } from "@nexus/core";
+import { type Database, invalidRequest, type SecretBox } from "@nexus/core";
 import type { Kysely } from "kysely";
 
 /** What rebuilds a workflow run's browser session in another process. */
@@ -16,16 +16,21 @@ export interface StoredSessionState {
  * The state of workflow runs' browser sessions, saved after each step, so that a run that moves
  * to another worker (its first one killed or stopped) can rebuild its sessions there: a new
  * browser context with the cookies, on the last URL. localStorage, sessionStorage, form input not
- * submitted and in-page script state are not kept (docs/browser.md says so).
+ * submitted and in-page script state are not kept (docs/browser.md says so). Cookies are
+ * sealed with the instance's secret key (a signed-in site's cookies are as good as a password),
+ * so every process that may take a run over needs the same NEXUS_SECRET_KEY.
  */
 export class SessionStateStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly box: SecretBox,
+  ) {}
 
   async save(workspaceId: string, runId: string, state: StoredSessionState): Promise<void> {
     const row = {
       model: state.model,
       url: state.url,
-      cookies: JSON.stringify(state.cookies),
+      cookies: this.box.seal(JSON.stringify(state.cookies)),
       updated_at: new Date().toISOString(),
     };
     await this.db
@@ -45,7 +50,15 @@ export class SessionStateStore {
       .where("session_id", "=", sessionId)
       .executeTakeFirst();
     if (!row) return undefined;
-    return { sessionId, model: row.model, url: row.url, cookies: JSON.parse(row.cookies) };
+    let cookies: string;
+    try {
+      cookies = this.box.open(row.cookies);
+    } catch {
+      throw invalidRequest(
+        `Browser session '${sessionId}' cannot be rebuilt here: its cookies were sealed with another secret key (give every server and worker the same NEXUS_SECRET_KEY)`,
+      );
+    }
+    return { sessionId, model: row.model, url: row.url, cookies: JSON.parse(cookies) };
   }
 
   /**
