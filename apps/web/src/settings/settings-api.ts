@@ -1,3 +1,4 @@
+import type { SiteTokenInfo } from "@nexus/chat";
 import { requestJson } from "../api-client.ts";
 import type { NewProvider, Role } from "../api-types.ts";
 
@@ -35,19 +36,8 @@ export interface AliasRow {
   retries?: number;
 }
 
-/** `GET /api/widget/tokens` rows (never the token itself). */
-export interface SiteTokenInfo {
-  id: string;
-  agentId: string;
-  name: string;
-  tokenPrefix: string;
-  allowedOrigins: string[];
-  requestsPerMinute: number;
-  visitorRequestsPerMinute: number;
-  theme: { primaryColor: string; position: "left" | "right"; title?: string; greeting?: string };
-  createdAt: string;
-  revokedAt: string | null;
-}
+/** `GET /api/widget/tokens` rows (never the token itself): the chat package's own type, type-only. */
+export type { SiteTokenInfo };
 
 export interface NewSiteToken {
   agentId: string;
