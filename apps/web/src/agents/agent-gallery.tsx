@@ -1,7 +1,8 @@
-import { type ChangeEvent, useRef, useState } from "react";
+import { useState } from "react";
 import { messageOf } from "../api-client.ts";
 import { chatApi } from "../chat-api.ts";
 import type { Agent } from "../chat-types.ts";
+import { FileImportButton } from "../components/file-import-button.tsx";
 import { downloadText, fileNameOf, readJsonFile } from "../download.ts";
 import { PageBar } from "../shell/page-bar.tsx";
 import type { AgentsState } from "./use-agents.ts";
@@ -9,12 +10,8 @@ import type { AgentsState } from "./use-agents.ts";
 /** The workspace's agents: start a chat with one, edit, export, delete; create or import one. */
 export function AgentGallery({ agents, onOpenSidebar }: { agents: AgentsState; onOpenSidebar: () => void }) {
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
-  const importInput = useRef<HTMLInputElement>(null);
 
-  async function importFile(event: ChangeEvent<HTMLInputElement>) {
-    const file = event.target.files?.[0];
-    event.target.value = "";
-    if (!file) return;
+  async function importFile(file: File) {
     try {
       const agent = await chatApi.importAgent(await readJsonFile(file));
       await agents.reload();
@@ -50,16 +47,12 @@ export function AgentGallery({ agents, onOpenSidebar }: { agents: AgentsState; o
   return (
     <div className="page">
       <PageBar title="Agents" onOpenSidebar={onOpenSidebar}>
-        <button type="button" className="secondary" onClick={() => importInput.current?.click()}>
-          Import agent
-        </button>
-        <input
-          ref={importInput}
-          type="file"
+        <FileImportButton
+          label="Import agent"
+          inputLabel="Agent file"
           accept=".json,application/json"
-          hidden
-          aria-label="Agent file"
-          onChange={importFile}
+          className="secondary"
+          onFile={importFile}
         />
         <a className="button-link" href="#/agents/new">
           New agent

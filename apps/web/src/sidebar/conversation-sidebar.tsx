@@ -1,9 +1,10 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type ChangeEvent, type RefObject, useEffect, useMemo, useRef, useState } from "react";
+import { type RefObject, useEffect, useMemo, useRef, useState } from "react";
 import { messageOf } from "../api-client.ts";
 import type { Me } from "../api-types.ts";
 import { chatApi } from "../chat-api.ts";
 import type { Conversation } from "../chat-types.ts";
+import { FileImportButton } from "../components/file-import-button.tsx";
 import { AgentsIcon, GearIcon } from "../components/icons.tsx";
 import { readJsonFile } from "../download.ts";
 import { ConversationRow, type RowActions } from "./conversation-row.tsx";
@@ -30,7 +31,6 @@ export function ConversationSidebar(props: SidebarProps) {
   const [query, setQuery] = useState("");
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
-  const importInput = useRef<HTMLInputElement>(null);
 
   const virtualizer = useVirtualizer({
     count: list.items.length,
@@ -81,10 +81,7 @@ export function ConversationSidebar(props: SidebarProps) {
     [onOpen, upsert, remove, activeId, props.onDeletedActive],
   );
 
-  async function importFile(event: ChangeEvent<HTMLInputElement>) {
-    const file = event.target.files?.[0];
-    event.target.value = "";
-    if (!file) return;
+  async function importFile(file: File) {
     setNotice(null);
     try {
       const { data } = await chatApi.importConversations(await readJsonFile(file));
@@ -189,16 +186,12 @@ export function ConversationSidebar(props: SidebarProps) {
         </a>
       </nav>
       <div className="sidebar-footer">
-        <button type="button" className="secondary small-button" onClick={() => importInput.current?.click()}>
-          Import
-        </button>
-        <input
-          ref={importInput}
-          type="file"
+        <FileImportButton
+          label="Import"
+          inputLabel="Import conversations"
           accept=".json,application/json"
-          hidden
-          aria-label="Import conversations"
-          onChange={importFile}
+          className="secondary small-button"
+          onFile={importFile}
         />
         <a href="#/settings/workspace" className="footer-link workspace-indicator" title="Workspace settings">
           <GearIcon /> <span className="current-workspace">{me.workspace.name}</span>
