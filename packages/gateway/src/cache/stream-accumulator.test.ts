@@ -7,6 +7,7 @@ import type {
 } from "../protocol/openai-chat.ts";
 import type { ModelProvider } from "../providers/model-provider.ts";
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible-provider.ts";
+import { collectChunks } from "../testing/chunk-streams.ts";
 import { type OpenAITestServer, startOpenAITestServer } from "../testing/openai-test-server.ts";
 import { cacheableCompletion } from "./cached-completion.ts";
 import {
@@ -38,16 +39,10 @@ const request = (extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequ
   ...extra,
 });
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
 describe("stream accumulator on real streams from the OpenAI test double", () => {
   it("builds the same answer and usage as the non-streamed call", async () => {
     const streamed = request({ stream: true, stream_options: { include_usage: true } });
-    const chunks = await collect(provider.doStream(streamed, call()));
+    const chunks = await collectChunks(provider.doStream(streamed, call()));
     expect(chunks.length).toBeGreaterThan(5);
     const accumulator = createStreamAccumulator();
     for (const chunk of chunks) accumulator.add(chunk);
@@ -190,7 +185,7 @@ describe("replayAsStream", () => {
   };
 
   it("replays a cached answer that accumulates back to the same completion, usage included when asked", async () => {
-    const chunks = await collect(replayAsStream(text, { stream_options: { include_usage: true } }));
+    const chunks = await collectChunks(replayAsStream(text, { stream_options: { include_usage: true } }));
     const contentChunks = chunks.filter((chunk) => chunk.choices[0]?.delta.content);
     expect(contentChunks.length).toBeGreaterThan(1);
     expect(contentChunks.length).toBeLessThanOrEqual(8);
@@ -205,7 +200,7 @@ describe("replayAsStream", () => {
   });
 
   it("sends no usage chunk and no usage fields unless the request asks", async () => {
-    const chunks = await collect(replayAsStream(text, {}));
+    const chunks = await collectChunks(replayAsStream(text, {}));
     expect(chunks.every((chunk) => !("usage" in chunk))).toBe(true);
     const { usage: _usage, ...withoutUsage } = text;
     expect(await accumulateStream(replayAsStream(text, {}))).toEqual(withoutUsage);

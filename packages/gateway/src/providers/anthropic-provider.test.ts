@@ -5,6 +5,7 @@ import {
   defaultAnthropicTestModels,
   startAnthropicTestServer,
 } from "../testing/anthropic-test-server.ts";
+import { collectChunks, textOfChunks } from "../testing/chunk-streams.ts";
 import { anthropicApiVersion, createAnthropicProvider } from "./anthropic-provider.ts";
 import type { ModelProvider } from "./model-provider.ts";
 import { runProviderContract } from "./provider.contract.ts";
@@ -37,14 +38,6 @@ const call = (
   signal: extra.signal ?? new AbortController().signal,
   ...(extra.timeouts ? { timeouts: extra.timeouts } : {}),
 });
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-const textOf = (chunks: ChatCompletionChunk[]) =>
-  chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
 
 const weatherTool = {
   type: "function" as const,
@@ -140,7 +133,7 @@ describe("anthropic provider against the Anthropic test double", () => {
       },
     ]);
 
-    const chunks = await collect(
+    const chunks = await collectChunks(
       provider.doStream(
         request({ tools: [weatherTool], messages: [{ role: "user", content: "Paris" }] }),
         call(),
@@ -233,12 +226,14 @@ describe("anthropic provider against the Anthropic test double", () => {
       retryable: true,
       options: { type: "server_error", code: "upstream_overloaded" },
     });
-    await expect(collect(provider.doStream(request(), call("test-server-error")))).rejects.toMatchObject({
+    await expect(
+      collectChunks(provider.doStream(request(), call("test-server-error"))),
+    ).rejects.toMatchObject({
       status: 500,
       retryable: true,
       options: { type: "server_error" },
     });
-    await expect(collect(provider.doStream(request(), call("nope")))).rejects.toMatchObject({
+    await expect(collectChunks(provider.doStream(request(), call("nope")))).rejects.toMatchObject({
       status: 404,
       retryable: false,
       options: { type: "invalid_request_error", code: "model_not_found" },
@@ -256,7 +251,7 @@ describe("anthropic provider against the Anthropic test double", () => {
   });
 
   it("times out a slow first token with a retryable 504, from the call's timeouts", async () => {
-    const slow = collect(
+    const slow = collectChunks(
       provider.doStream(request(), call("test-slow", { timeouts: { firstTokenMs: 150 } })),
     );
     await expect(slow).rejects.toMatchObject({
@@ -277,7 +272,7 @@ describe("anthropic provider against the Anthropic test double", () => {
       })().catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(ProviderError);
       expect(failure).toMatchObject(expected);
-      expect(textOf(received)).toBe("You said: ");
+      expect(textOfChunks(received)).toBe("You said: ");
     }
   });
 
@@ -287,7 +282,9 @@ describe("anthropic provider against the Anthropic test double", () => {
     await expect.poll(() => stopped?.aborted).toBe(true);
 
     const controller = new AbortController();
-    const done = collect(provider.doStream(request(), call("test-dribble", { signal: controller.signal })));
+    const done = collectChunks(
+      provider.doStream(request(), call("test-dribble", { signal: controller.signal })),
+    );
     await expect
       .poll(() => upstream.requests.at(-1)?.body)
       .toMatchObject({ model: "test-dribble", stream: true });
@@ -301,7 +298,7 @@ describe("anthropic provider against the Anthropic test double", () => {
     const iterator = provider.doStream(request(), call("test-dribble"))[Symbol.asyncIterator]();
     await iterator.next();
     const first = Date.now() - started;
-    await collect({ [Symbol.asyncIterator]: () => iterator });
+    await collectChunks({ [Symbol.asyncIterator]: () => iterator });
     // test-dribble waits 50 ms before each of its 6 text deltas.
     expect(first).toBeLessThan(Date.now() - started - 150);
   });

@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/openai-chat.ts";
+import { collectChunks, textOfChunks } from "../testing/chunk-streams.ts";
 import { createLocalProvider, type LocalProvider } from "./local-provider.ts";
 import { runProviderContract } from "./provider.contract.ts";
 import { ProviderError } from "./provider-error.ts";
@@ -40,15 +41,6 @@ const ask = (extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest 
   seed: 11,
   ...extra,
 });
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-const textOf = (chunks: ChatCompletionChunk[]) =>
-  chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
 
 afterAll(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
@@ -106,7 +98,7 @@ describe("local provider", () => {
 
   it("streams the role first, content deltas in order, the finish chunk, then usage", async () => {
     const request = ask({ seed: 7, temperature: 0.8, max_tokens: 10, stream: true });
-    const chunks = await collect(
+    const chunks = await collectChunks(
       provider.doStream({ ...request, stream_options: { include_usage: true } }, call()),
     );
     expect(chunks[0]?.choices[0]?.delta).toEqual({ role: "assistant", content: "" });
@@ -124,10 +116,10 @@ describe("local provider", () => {
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
     // The same seed without streaming gives the same text.
     const whole = await provider.doGenerate(request, call());
-    expect(textOf(chunks)).toBe(whole.choices[0]?.message.content);
+    expect(textOfChunks(chunks)).toBe(whole.choices[0]?.message.content);
     expect(whole.usage).toEqual(usage?.usage);
 
-    const noUsage = await collect(provider.doStream(request, call()));
+    const noUsage = await collectChunks(provider.doStream(request, call()));
     expect(noUsage.at(-1)?.choices[0]?.finish_reason).toBe("length");
     expect(noUsage.some((chunk) => chunk.usage)).toBe(false);
   });
@@ -142,8 +134,8 @@ describe("local provider", () => {
 
   it("stops at a stop sequence with finish_reason stop", async () => {
     const request = ask({ seed: 5, temperature: 0.7, max_tokens: 24 });
-    const chunks = await collect(provider.doStream(request, call()));
-    const full = textOf(chunks);
+    const chunks = await collectChunks(provider.doStream(request, call()));
+    const full = textOfChunks(chunks);
     const stop = chunks
       .slice(4)
       .map((chunk) => chunk.choices[0]?.delta.content?.trim() ?? "")
@@ -220,7 +212,7 @@ describe("local provider", () => {
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ status: 400 });
-      await expect(collect(provider.doStream(ask(extra), call("not-loaded")))).rejects.toMatchObject({
+      await expect(collectChunks(provider.doStream(ask(extra), call("not-loaded")))).rejects.toMatchObject({
         status: 400,
       });
     }
@@ -282,7 +274,7 @@ describe("local provider", () => {
   });
 
   it("streams tool calls as deltas before the tool_calls finish", async () => {
-    const chunks = await collect(
+    const chunks = await collectChunks(
       provider.doStream(
         ask({
           tools: weatherTools,
@@ -437,7 +429,9 @@ describe("local provider", () => {
 
   it("answers unknown models with 404", async () => {
     await expect(provider.doGenerate(ask(), call("nope"))).rejects.toMatchObject({ status: 404 });
-    await expect(collect(provider.doStream(ask(), call("nope")))).rejects.toMatchObject({ status: 404 });
+    await expect(collectChunks(provider.doStream(ask(), call("nope")))).rejects.toMatchObject({
+      status: 404,
+    });
     await expect(provider.doEmbed({ model: "nope", input: "x" }, call("nope"))).rejects.toMatchObject({
       status: 404,
     });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/openai-chat.ts";
+import { collectChunks } from "../testing/chunk-streams.ts";
 import { type OpenAITestServer, startOpenAITestServer } from "../testing/openai-test-server.ts";
 import type { ModelProvider } from "./model-provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
@@ -26,12 +27,6 @@ const request = (extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequ
   ...extra,
 });
 const signal = () => new AbortController().signal;
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 describe("openai-compatible provider against the OpenAI test double", () => {
   let provider: ModelProvider;
@@ -73,7 +68,7 @@ describe("openai-compatible provider against the OpenAI test double", () => {
   it("maps 5xx to retryable and 4xx to not", async () => {
     const serverError = provider.doGenerate(request(), { model: "test-server-error", signal: signal() });
     await expect(serverError).rejects.toMatchObject({ status: 500, retryable: true });
-    const unknown = collect(provider.doStream(request(), { model: "nope", signal: signal() }));
+    const unknown = collectChunks(provider.doStream(request(), { model: "nope", signal: signal() }));
     await expect(unknown).rejects.toMatchObject({
       status: 404,
       retryable: false,
@@ -99,7 +94,7 @@ describe("openai-compatible provider against the OpenAI test double", () => {
   });
 
   it("times out a slow first token with a retryable 504", async () => {
-    const slow = collect(provider.doStream(request(), { model: "test-slow", signal: signal() }));
+    const slow = collectChunks(provider.doStream(request(), { model: "test-slow", signal: signal() }));
     await expect(slow).rejects.toMatchObject({
       status: 504,
       retryable: true,
@@ -131,7 +126,9 @@ describe("openai-compatible provider against the OpenAI test double", () => {
 
   it("aborts the upstream request when the signal aborts", async () => {
     const controller = new AbortController();
-    const done = collect(provider.doStream(request(), { model: "test-dribble", signal: controller.signal }));
+    const done = collectChunks(
+      provider.doStream(request(), { model: "test-dribble", signal: controller.signal }),
+    );
     await expect.poll(() => upstream.requests.at(-1)?.body).toMatchObject({ model: "test-dribble" });
     controller.abort();
     await expect(done).rejects.toMatchObject({ status: 499 });
@@ -144,7 +141,7 @@ describe("openai-compatible provider against the OpenAI test double", () => {
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();
     const first = Date.now() - started;
-    await collect({ [Symbol.asyncIterator]: () => iterator });
+    await collectChunks({ [Symbol.asyncIterator]: () => iterator });
     const total = Date.now() - started;
     // test-dribble waits 50 ms before each of its 6 content chunks.
     expect(first).toBeLessThan(total - 150);

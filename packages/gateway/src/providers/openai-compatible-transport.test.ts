@@ -1,8 +1,9 @@
 import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/openai-chat.ts";
+import type { ChatCompletionRequest } from "../protocol/openai-chat.ts";
 import { rawJsonOf } from "../protocol/raw-json.ts";
+import { collectChunks } from "../testing/chunk-streams.ts";
 import { type OpenAITestServer, startOpenAITestServer } from "../testing/openai-test-server.ts";
 import type { CallOptions } from "./model-provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
@@ -25,12 +26,6 @@ const call = (model: string, extra: Partial<CallOptions> = {}): CallOptions => (
   signal: new AbortController().signal,
   ...extra,
 });
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 /** A TCP server on 127.0.0.1 that does something other than HTTP with each connection. */
 async function rawServer(onConnection: (socket: net.Socket) => void) {
@@ -56,7 +51,7 @@ describe("openai-compatible provider transport", () => {
     const before = upstream.requests.length;
     for (let index = 0; index < 10; index++) {
       await provider.doGenerate(request(), call("test-chat"));
-      await collect(
+      await collectChunks(
         provider.doStream(request({ stream_options: { include_usage: true } }), call("test-chat")),
       );
     }
@@ -94,7 +89,7 @@ describe("openai-compatible provider transport", () => {
     });
     for (let index = 0; index < 3; index++) {
       // Returns while the body is still open.
-      const chunks = await collect(provider.doStream(request(), call("m")));
+      const chunks = await collectChunks(provider.doStream(request(), call("m")));
       expect(chunks).toHaveLength(2);
       expect(endBody).toHaveLength(index + 1);
       endBody[index]?.();
@@ -113,7 +108,7 @@ describe("openai-compatible provider transport", () => {
     });
     const before = upstream.requests.length;
     const streams = await Promise.all(
-      [1, 2, 3].map(() => collect(provider.doStream(request(), call("test-dribble")))),
+      [1, 2, 3].map(() => collectChunks(provider.doStream(request(), call("test-dribble")))),
     );
     for (const chunks of streams) expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
     expect(new Set(upstream.requests.slice(before).map((sent) => sent.remotePort)).size).toBe(1);
@@ -123,7 +118,7 @@ describe("openai-compatible provider transport", () => {
   it("lets a call's timeouts override the provider's, both ways", async () => {
     const patient = createOpenAICompatibleProvider({ id: "double", baseURL: upstream.baseURL });
     // test-slow waits 400 ms before answering.
-    const firstToken = collect(
+    const firstToken = collectChunks(
       patient.doStream(request(), call("test-slow", { timeouts: { firstTokenMs: 100 } })),
     );
     await expect(firstToken).rejects.toMatchObject({
@@ -141,7 +136,7 @@ describe("openai-compatible provider transport", () => {
       baseURL: upstream.baseURL,
       timeouts: { firstTokenMs: 100 },
     });
-    const chunks = await collect(
+    const chunks = await collectChunks(
       impatient.doStream(request(), call("test-slow", { timeouts: { firstTokenMs: 5_000 } })),
     );
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
@@ -183,7 +178,7 @@ describe("openai-compatible provider transport", () => {
         retryable: true,
         options: { code: "upstream_unreachable" },
       });
-      await expect(collect(provider.doStream(request(), call("m")))).rejects.toMatchObject({
+      await expect(collectChunks(provider.doStream(request(), call("m")))).rejects.toMatchObject({
         status: 502,
         retryable: true,
       });
@@ -197,7 +192,9 @@ describe("openai-compatible provider transport", () => {
     const controller = new AbortController();
     const started = Date.now();
     const before = upstream.requests.length;
-    const pending = collect(provider.doStream(request(), { model: "test-slow", signal: controller.signal }));
+    const pending = collectChunks(
+      provider.doStream(request(), { model: "test-slow", signal: controller.signal }),
+    );
     await expect.poll(() => upstream.requests.length).toBe(before + 1);
     const sent = upstream.requests.at(-1);
     controller.abort();
@@ -209,7 +206,7 @@ describe("openai-compatible provider transport", () => {
 
   it("keeps each chunk's and completion's JSON text as the upstream sent it", async () => {
     const provider = createOpenAICompatibleProvider({ id: "double", baseURL: upstream.baseURL });
-    const chunks = await collect(provider.doStream(request(), call("test-chat")));
+    const chunks = await collectChunks(provider.doStream(request(), call("test-chat")));
     for (const chunk of chunks) expect(rawJsonOf(chunk)).toBe(JSON.stringify(chunk));
     expect(rawJsonOf({ ...chunks[0] })).toBeUndefined();
     const completion = await provider.doGenerate(request(), call("test-chat"));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/openai-chat.ts";
+import type { ChatCompletionRequest } from "../protocol/openai-chat.ts";
+import { collectChunks } from "../testing/chunk-streams.ts";
 import type { ModelProvider } from "./model-provider.ts";
 import { ProviderError } from "./provider-error.ts";
 
@@ -17,12 +18,6 @@ export interface ProviderContractOptions {
 }
 
 const messages: ChatCompletionRequest["messages"] = [{ role: "user", content: "Say hello in three words." }];
-
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 /**
  * What every ModelProvider must do, whatever its upstream. Each provider's test calls this with
@@ -66,7 +61,9 @@ export function runProviderContract(name: string, options: ProviderContractOptio
     });
 
     it("streams chunks in order, role first, ending with one finish_reason", { timeout }, async () => {
-      const chunks = await collect(provider.doStream(request(options.chatModel), call(options.chatModel)));
+      const chunks = await collectChunks(
+        provider.doStream(request(options.chatModel), call(options.chatModel)),
+      );
       expect(chunks.length).toBeGreaterThan(1);
       expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
       for (const chunk of chunks) expect(chunk.object).toBe("chat.completion.chunk");
@@ -81,7 +78,7 @@ export function runProviderContract(name: string, options: ProviderContractOptio
 
     it("ends a stream with usage when asked (stream_options.include_usage)", { timeout }, async () => {
       const streamed = request(options.chatModel, { stream: true, stream_options: { include_usage: true } });
-      const chunks = await collect(provider.doStream(streamed, call(options.chatModel)));
+      const chunks = await collectChunks(provider.doStream(streamed, call(options.chatModel)));
       const usage = chunks.at(-1)?.usage;
       expect(usage?.completion_tokens).toBeGreaterThan(0);
       expect(usage?.total_tokens).toBe((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
@@ -125,7 +122,7 @@ export function runProviderContract(name: string, options: ProviderContractOptio
       const generated = provider.doGenerate(request(missing), call(missing));
       await expect(generated).rejects.toBeInstanceOf(ProviderError);
       await expect(generated).rejects.toMatchObject({ status: 404, retryable: false });
-      const streamed = collect(provider.doStream(request(missing), call(missing)));
+      const streamed = collectChunks(provider.doStream(request(missing), call(missing)));
       await expect(streamed).rejects.toMatchObject({ status: 404 });
     });
 
