@@ -1,5 +1,10 @@
 import { NexusError } from "@nexus/core";
-import { type AnthropicErrorBody, type AnthropicErrorType, ProviderError } from "@nexus/gateway";
+import {
+  type AnthropicErrorBody,
+  type AnthropicErrorType,
+  anthropicErrorTypeOf,
+  ProviderError,
+} from "@nexus/gateway";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 
@@ -13,23 +18,11 @@ export interface AnthropicFailure {
   retryAfterSeconds?: number;
 }
 
-const typeByStatus: Record<number, AnthropicErrorType> = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  403: "permission_error",
-  404: "not_found_error",
-  413: "request_too_large",
-  429: "rate_limit_error",
-  500: "api_error",
-  529: "overloaded_error",
-};
-
 /** Anthropic's status and error type for a failure with this (Nexus) status. */
 function anthropicStatusOf(status: number): { status: number; type: AnthropicErrorType } {
   // Anthropic says "overloaded" with 529, which its SDKs retry like any 5xx.
   if (status === 503) return { status: 529, type: "overloaded_error" };
-  const type = typeByStatus[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
-  return { status, type };
+  return { status, type: anthropicErrorTypeOf(status) };
 }
 
 /** Maps anything thrown while serving an Anthropic route to what the client is sent. */

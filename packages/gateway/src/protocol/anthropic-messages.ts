@@ -203,6 +203,22 @@ export type AnthropicErrorType =
   | "api_error"
   | "overloaded_error";
 
+const errorTypeByStatus: Record<number, AnthropicErrorType> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  529: "overloaded_error",
+};
+
+/** The error type Anthropic documents for an HTTP status; other statuses by their class. */
+export function anthropicErrorTypeOf(status: number): AnthropicErrorType {
+  return errorTypeByStatus[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+}
+
 /** Every Anthropic error, as a response body and as a stream's `error` event. */
 export interface AnthropicErrorBody {
   type: "error";

@@ -2,6 +2,7 @@ import { createServer, type ServerResponse } from "node:http";
 import {
   type AnthropicMessagesRequest,
   type AnthropicStreamEvent,
+  anthropicErrorTypeOf,
   anthropicMessagesRequestSchema,
   formatAnthropicEvent,
 } from "../protocol/anthropic-messages.ts";
@@ -69,17 +70,6 @@ export const defaultAnthropicTestModels: Record<string, AnthropicTestModelBehavi
   "test-dies-midway": { dieAfterChunks: 2 },
   "test-stream-error": { streamErrorAfterChunks: 2 },
   "test-dribble": { chunkIntervalMs: 50 },
-};
-
-const errorTypes: Record<number, string> = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  403: "permission_error",
-  404: "not_found_error",
-  413: "request_too_large",
-  429: "rate_limit_error",
-  500: "api_error",
-  529: "overloaded_error",
 };
 
 export async function startAnthropicTestServer(
@@ -284,6 +274,6 @@ function sendError(
   requestId: string,
   headers: Record<string, string> = {},
 ) {
-  const type = errorTypes[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+  const type = anthropicErrorTypeOf(status);
   sendJson(response, status, { type: "error", error: { type, message }, request_id: requestId }, headers);
 }
