@@ -116,16 +116,19 @@ describe("generation registry", () => {
     const prefix = uniqueName("chat-replicas");
     const a = await replica(store, await redisBus(prefix));
     const b = await replica(store, await redisBus(prefix));
-    const row = await conversation(store, "double/test-dribble");
+    // test-held streams three chunks and holds: the reply is certainly mid-way when followed.
+    const row = await conversation(store, "double/test-held");
     const words = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen";
     const { assistantMessage } = await say(a, store, row, words);
-    await new Promise((resolve) => setTimeout(resolve, 180));
+    await expect.poll(async () => (await storedRow(store, assistantMessage.id)).content).not.toBe("");
     expect(b.isRunning(assistantMessage.id)).toBe(false);
 
     const followed = await b.follow(assistantMessage.id);
     if (!followed) throw new Error("not found");
     expect(followed.snapshot.status).toBe("generating");
-    const events = await collect(followed);
+    const collected = collect(followed);
+    await expect.poll(() => upstream.releaseHeld()).toBe(1);
+    const events = await collected;
     expect(events.at(-1)).toEqual({ type: "done", status: "complete", error: null });
     expect(text(followed, events)).toBe(`You said: ${words}`);
     expect((await storedRow(store, assistantMessage.id)).content).toBe(`You said: ${words}`);
