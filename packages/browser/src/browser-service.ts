@@ -330,10 +330,6 @@ export function createBrowserService(options: BrowserServiceOptions) {
       ),
 
     /**
-     * The page as it is, error pages included (a failed step's screenshot shows what went wrong);
-     * `scale` below 1 captures it smaller and faster (see captureScreenshot).
-     */
-    /**
      * The page's URL and the context's cookies (every domain), once the page has settled: what
      * another process needs to rebuild the session (see SessionStateStore). Settling matters: an
      * act that submits a form returns while the navigation it started is still on its way.
@@ -348,6 +344,10 @@ export function createBrowserService(options: BrowserServiceOptions) {
       });
     },
 
+    /**
+     * The page as it is, error pages included (a failed step's screenshot shows what went wrong);
+     * `scale` below 1 captures it smaller and faster (see captureScreenshot).
+     */
     async screenshot(
       context: CallerContext,
       sessionId: string,
@@ -357,13 +357,13 @@ export function createBrowserService(options: BrowserServiceOptions) {
       return session.run(context, [], () => captureScreenshot(session.page(), options.scale ?? 1));
     },
 
+    /** Sessions open and spares ready or starting (for health checks and tests). */
+    stats: () => ({ sessions: pool.size, spares: launcher.spares() }),
+
     /**
      * Starts the shared Chromium and the spare sessions ahead of the first run (a server calls
      * this at boot); resolves once they are ready.
      */
-    /** Sessions open and spares ready or starting (for health checks and tests). */
-    stats: () => ({ sessions: pool.size, spares: launcher.spares() }),
-
     async warm() {
       await launcher.warm();
     },
