@@ -5,7 +5,15 @@ import { type NewRun, resumeStateOf } from "../store/run-repository.ts";
 import { getWorkflow } from "../store/workflow-repository.ts";
 import { type RunIdentity, workflowStartedEvent } from "./dify-events.ts";
 import { LiveRun } from "./live-run.ts";
-import { type QueuedRun, type RunMessage, runTopic, stopTopic, workflowRunsQueue } from "./queued-runs.ts";
+import {
+  type HumanInputMessage,
+  humanInputTopic,
+  type QueuedRun,
+  type RunMessage,
+  runTopic,
+  stopTopic,
+  workflowRunsQueue,
+} from "./queued-runs.ts";
 import { executeRun } from "./run-executor.ts";
 import type { RunRuntime } from "./run-runtime.ts";
 
@@ -56,6 +64,12 @@ export async function runQueuedJob(runtime: RunRuntime, job: QueuedRun): Promise
   const stopListening = events
     ? await events.subscribe(stopTopic(row.id), () => live.controller.abort(new Error("The run was stopped")))
     : undefined;
+  // Answers to its human-input nodes come through the process that took the request.
+  const stopAnswers = events
+    ? await events.subscribe<HumanInputMessage>(humanInputTopic(row.id), ({ payload }) => {
+        runtime.humanInput.answer(row.id, payload.nodeId, payload.answer);
+      })
+    : undefined;
   // Once this worker stops the run to shut down, its followers hear nothing more from here:
   // the worker that takes the job over goes on with the run.
   const handingOver = () => runtime.suspending.has(live);
@@ -90,6 +104,7 @@ export async function runQueuedJob(runtime: RunRuntime, job: QueuedRun): Promise
   });
   const outcome = await live.done;
   await stopListening?.();
+  await stopAnswers?.();
   // Suspended, its state stored: the next worker resumes it after its last finished node.
   if (handingOver() && outcome.status === "stopped") return handOver(runtime, job);
   await events?.publish<RunMessage>(runTopic(row.id), { outcome }).catch(() => {});

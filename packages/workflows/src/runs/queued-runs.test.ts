@@ -12,7 +12,7 @@ import {
   type Queue,
   type Store,
 } from "@nexus/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   freshStoreOptions,
   testPostgresUrl,
@@ -20,7 +20,7 @@ import {
   uniqueName,
 } from "../../../core/src/testing/test-databases.ts";
 import { getRunWithNodes } from "../store/run-repository.ts";
-import { dslOf, httpCallDefinition } from "../testing/graph-builder.ts";
+import { buildDefinition, dslOf, httpCallDefinition } from "../testing/graph-builder.ts";
 import { WorkflowService } from "./workflow-service.ts";
 
 const workerScript = path.join(import.meta.dirname, "../testing/workflow-worker-child.ts");
@@ -94,6 +94,71 @@ describe("workflow runs on worker processes (Redis, PostgreSQL)", () => {
     await drop?.();
     stub.closeAllConnections();
     stub.close();
+  });
+
+  it("a run paused at a human-input node on a worker is answered through this process", {
+    timeout: 30_000,
+  }, async () => {
+    const definition = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        [
+          "ask",
+          {
+            type: "human-input",
+            title: "Approve",
+            form_content: "Approve the draft?",
+            inputs: [{ output_variable_name: "comment", type: "paragraph", required: true }],
+            user_actions: [
+              { id: "approve", title: "Approve" },
+              { id: "reject", title: "Reject" },
+            ],
+          },
+        ],
+        ["yes", { type: "end", outputs: [{ variable: "approved", value_selector: ["ask", "comment"] }] }],
+        ["no", { type: "end", outputs: [{ variable: "rejected", value_selector: ["ask", "comment"] }] }],
+      ],
+      [
+        ["s", "ask"],
+        ["ask", "yes", "approve"],
+        ["ask", "no", "reject"],
+      ],
+    );
+    const { workflow } = await service.importWorkflow(workspace, dslOf(definition));
+    const live = await service.start(workspace, workflow.id, {
+      inputs: {},
+      triggeredFrom: "test",
+      apiKeyId: null,
+    });
+    await vi.waitFor(
+      () => expect(live.events.map((event) => event.event)).toContain("human_input_required"),
+      20_000,
+    );
+    const runId = live.identity.runId;
+    // It waits on a worker process, not here.
+    const row = await store.db
+      .selectFrom("workflow_runs")
+      .select(["runner_id", "status"])
+      .where("id", "=", runId)
+      .executeTakeFirstOrThrow();
+    expect([...runners.values()]).toContain(row.runner_id);
+    expect(row.status).toBe("paused");
+    // Nothing waits for another node, and another workspace cannot answer.
+    expect(service.answerHumanInput(workspace, runId, "s", { values: {} })).toBe(false);
+    expect(
+      service.answerHumanInput("another-workspace", runId, "ask", {
+        action: "approve",
+        values: { comment: "x" },
+      }),
+    ).toBe(false);
+    expect(
+      service.answerHumanInput(workspace, runId, "ask", {
+        action: "approve",
+        values: { comment: "ship it" },
+      }),
+    ).toBe(true);
+    expect(await live.done).toMatchObject({ status: "succeeded", outputs: { approved: "ship it" } });
+    expect(service.answerHumanInput(workspace, runId, "ask", { action: "approve", values: {} })).toBe(false);
   });
 
   it("two workers share the runs, events stream back, and a killed worker's runs finish exactly once", {

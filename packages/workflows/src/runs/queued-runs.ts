@@ -1,5 +1,6 @@
 import type { Queue } from "@nexus/core";
 import type { RunOutcome } from "../engine/run-workflow.ts";
+import type { HumanInputAnswer } from "../nodes/node-definition.ts";
 import type { DifyEvent } from "./dify-events.ts";
 import type { StartRunRequest, WorkflowService } from "./workflow-service.ts";
 
@@ -20,6 +21,14 @@ export type RunMessage = { event: DifyEvent } | { outcome: RunOutcome };
 
 export const runTopic = (runId: string) => `workflows.run.${runId}`;
 export const stopTopic = (runId: string) => `workflows.stop.${runId}`;
+/** Where an answer to a human-input node of a run on a worker goes: the worker it waits on hears it. */
+export const humanInputTopic = (runId: string) => `workflows.human-input.${runId}`;
+
+/** What `humanInputTopic` carries: the node answered and the answer. */
+export interface HumanInputMessage {
+  nodeId: string;
+  answer: HumanInputAnswer;
+}
 
 /**
  * Makes this process a workflow worker: it takes queued runs and runs them (a job whose worker

@@ -8,13 +8,13 @@ import { createNodeRegistry } from "../nodes/registry.ts";
 import { openConversation } from "../store/conversation-repository.ts";
 import { heartbeat, type NewRun } from "../store/run-repository.ts";
 import type { StoredWorkflow, WorkflowSummary } from "../store/workflow-repository.ts";
-import { type RunIdentity, workflowStartedEvent } from "./dify-events.ts";
+import { type DifyEvent, type RunIdentity, workflowStartedEvent } from "./dify-events.ts";
 import { FinishedRunWriter } from "./finished-run-writer.ts";
 import { HumanInputWaits } from "./human-input-waits.ts";
 import { LiveRun } from "./live-run.ts";
 import { LiveRuns } from "./live-runs.ts";
 import { runQueuedJob } from "./queued-run-worker.ts";
-import type { QueuedRun } from "./queued-runs.ts";
+import { type HumanInputMessage, humanInputTopic, type QueuedRun } from "./queued-runs.ts";
 import { dispatchRun } from "./run-dispatch.ts";
 import { executeRun } from "./run-executor.ts";
 import { recoverStaleRuns } from "./run-recovery.ts";
@@ -23,6 +23,9 @@ import type { StartRunRequest, WorkflowServiceOptions } from "./workflow-service
 import { WorkflowVersions } from "./workflow-versions.ts";
 
 export type { StartRunRequest, WorkflowServiceOptions } from "./workflow-service-options.ts";
+
+/** The node a node or human-input event is about. */
+const nodeIdOf = (event: DifyEvent) => (event.data as { node_id?: unknown } | undefined)?.node_id;
 
 /**
  * Workflows of all workspaces: import/save (validated), and runs in this process, persisted as
@@ -39,6 +42,8 @@ export class WorkflowService {
   private readonly versions: WorkflowVersions;
   private readonly runs: LiveRuns;
   private readonly runtime: RunRuntime;
+  /** Human-input requests of dispatched runs answered through here, by their event's index. */
+  private readonly answeredOnWorkers = new WeakMap<LiveRun, Set<number>>();
   private shuttingDown = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
@@ -108,11 +113,34 @@ export class WorkflowService {
     this.versions.forget(workspaceId, workflowId);
   }
 
-  /** Answers a human-input node of a run paused here; false when nothing waits for it. */
+  /**
+   * Answers a human-input node of a run paused here, or on the worker this process dispatched
+   * it to (the answer goes to that worker over the event bus); false when nothing waits for it.
+   */
   answerHumanInput(workspaceId: string, runId: string, nodeId: string, answer: HumanInputAnswer): boolean {
     const run = this.runs.get(runId);
     if (!run || run.workspaceId !== workspaceId) return false;
-    return this.runtime.humanInput.answer(runId, nodeId, answer);
+    const events = this.options.dispatch?.events;
+    if (!events || !this.runtime.dispatched.has(run))
+      return this.runtime.humanInput.answer(runId, nodeId, answer);
+    // The worker's events, mirrored here, say whether the node waits: asked, not finished since,
+    // and not answered through here already.
+    if (run.finished) return false;
+    const asked = run.events.findLastIndex(
+      (event) => event.event === "human_input_required" && nodeIdOf(event) === nodeId,
+    );
+    if (asked === -1) return false;
+    const answeredSince = run.events
+      .slice(asked + 1)
+      .some((event) => event.event === "node_finished" && nodeIdOf(event) === nodeId);
+    const answered = this.answeredOnWorkers.get(run) ?? new Set<number>();
+    if (answeredSince || answered.has(asked)) return false;
+    answered.add(asked);
+    this.answeredOnWorkers.set(run, answered);
+    events
+      .publish<HumanInputMessage>(humanInputTopic(runId), { nodeId, answer })
+      .catch((error) => this.options.onError?.(error, `answering human input of run ${runId}`));
+    return true;
   }
 
   liveRun(workspaceId: string, runId: string): LiveRun | undefined {
