@@ -3,6 +3,7 @@ import {
   type OpenAITestServer,
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
+import { buildDefinition, dslOf } from "../../../packages/workflows/src/testing/graph-builder.ts";
 import { errorOf, serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 import { difyEvents, fixture } from "./workflows-helpers.ts";
 
@@ -328,6 +329,111 @@ describe.each(serverBackends)("workflows API on $store (redis: $redis)", (backen
       json: {},
     });
     expect(again.status).toBe(409);
+  });
+
+  it("answers a paused human-input node over HTTP, and rolls a saved edit back in one call", async () => {
+    const definition = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        [
+          "ask",
+          {
+            type: "human-input",
+            title: "Approve",
+            form_content: "Approve the draft?",
+            inputs: [{ output_variable_name: "comment", type: "paragraph", required: true }],
+            user_actions: [
+              { id: "approve", title: "Approve" },
+              { id: "reject", title: "Reject" },
+            ],
+          },
+        ],
+        ["yes", { type: "end", outputs: [{ variable: "approved", value_selector: ["ask", "comment"] }] }],
+        ["no", { type: "end", outputs: [{ variable: "rejected", value_selector: ["ask", "comment"] }] }],
+      ],
+      [
+        ["s", "ask"],
+        ["ask", "yes", "approve"],
+        ["ask", "no", "reject"],
+      ],
+    );
+    const imported = await server.call("/api/workflows/import", {
+      method: "POST",
+      key,
+      json: { yaml: dslOf(definition) },
+    });
+    const { workflow } = (await imported.json()) as { workflow: { id: string } };
+    const response = await server.call(`/api/workflows/${workflow.id}/runs`, {
+      method: "POST",
+      key,
+      json: { inputs: {}, response_mode: "streaming" },
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes('"event":"human_input_required"')) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error(`the stream ended before the form: ${text}`);
+      text += new TextDecoder().decode(chunk.value);
+    }
+    const runId = (JSON.parse(/data: (.*)/.exec(text)?.[1] ?? "{}") as { workflow_run_id: string })
+      .workflow_run_id;
+    const paused = (await (await server.call(`/api/workflow-runs/${runId}`, { key })).json()) as {
+      run: { status: string };
+    };
+    expect(paused.run.status).toBe("paused");
+    const answer = (json: unknown, as = key) =>
+      server.call(`/api/workflow-runs/${runId}/human-input`, { method: "POST", key: as, json });
+    expect((await answer({ node_id: "s", inputs: {} })).status).toBe(409);
+    expect(
+      (await answer({ node_id: "ask", action: "approve", inputs: { comment: "x" } }, otherKey)).status,
+    ).toBe(404);
+    const answered = await answer({ node_id: "ask", action: "approve", inputs: { comment: "ship it" } });
+    expect(answered.status).toBe(200);
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    expect(text).toMatch(/"event":"workflow_finished".*"status":"succeeded".*"approved":"ship it"/);
+    expect((await answer({ node_id: "ask", action: "approve", inputs: { comment: "again" } })).status).toBe(
+      409,
+    );
+
+    // Save an edit (version 2), then roll back to version 1 in one call: version 3 is version 1's graph.
+    const detail = (await (await server.call(`/api/workflows/${workflow.id}`, { key })).json()) as {
+      workflow: { graph: { nodes: Array<{ id: string; data: { title: string } }>; edges: unknown[] } };
+    };
+    const edited = structuredClone(detail.workflow.graph);
+    for (const node of edited.nodes) if (node.id === "ask") node.data.title = "Approve (edited)";
+    const saved = await server.call(`/api/workflows/${workflow.id}`, {
+      method: "PUT",
+      key,
+      json: { graph: edited },
+    });
+    expect(((await saved.json()) as { workflow: { version: number } }).workflow.version).toBe(2);
+    const versions = (await (
+      await server.call(`/api/workflows/${workflow.id}/versions`, { key })
+    ).json()) as {
+      data: Array<{ version: number }>;
+    };
+    expect(versions.data.map((version) => version.version)).toEqual([2, 1]);
+    const rolledBack = await server.call(`/api/workflows/${workflow.id}/rollback`, {
+      method: "POST",
+      key,
+      json: { version: 1 },
+    });
+    expect(rolledBack.status).toBe(200);
+    const back = (await rolledBack.json()) as {
+      workflow: { version: number; graph: { nodes: Array<{ id: string; data: { title: string } }> } };
+    };
+    expect(back.workflow.version).toBe(3);
+    expect(back.workflow.graph.nodes.find((node) => node.id === "ask")?.data.title).toBe("Approve");
+    const missing = await server.call(`/api/workflows/${workflow.id}/rollback`, {
+      method: "POST",
+      key,
+      json: { version: 9 },
+    });
+    expect(missing.status).toBe(404);
   });
 
   it("an agent node calls its tools through the gateway until the model answers", async () => {

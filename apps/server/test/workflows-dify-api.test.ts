@@ -206,6 +206,40 @@ describe("Dify app API", () => {
     expect(without.answer).toBe("You said: bye");
   });
 
+  it("POST /v1/chat-messages/:task_id/stop stops a streaming chat message", async () => {
+    const { appKey } = await publish(
+      "basic_chatflow.yml",
+      fixture("basic_chatflow.yml").replace(
+        /name: ''\n(\s+)provider: ''/,
+        "name: slow-model\n$1provider: openai",
+      ),
+    );
+    const response = await dify("/v1/chat-messages", appKey, {
+      query: "take your time",
+      inputs: {},
+      response_mode: "streaming",
+      user: "u",
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const started = JSON.parse(
+      /data: (.*)/.exec(new TextDecoder().decode((await reader.read()).value))?.[1] ?? "{}",
+    ) as { task_id: string; conversation_id: string };
+    expect(started.conversation_id).toBeTruthy();
+    const stoppedAt = Date.now();
+    const stop = await dify(`/v1/chat-messages/${started.task_id}/stop`, appKey, { user: "u" });
+    expect(await stop.json()).toEqual({ result: "success" });
+    let rest = "";
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    // Stopped before the slow model's first byte (3 s), not finished by it.
+    expect(Date.now() - stoppedAt).toBeLessThan(2_500);
+    expect(rest).toMatch(/"event":"workflow_finished".*"status":"stopped"/);
+    expect(rest).not.toContain("You said:");
+  });
+
   it("stops a task, refuses bad keys and the wrong app mode", async () => {
     const { appKey, keyId, workflowId } = await publish(
       "basic_llm_chat_workflow.yml",
