@@ -238,6 +238,9 @@ describe("Dify app API", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(2_500);
     expect(rest).toMatch(/"event":"workflow_finished".*"status":"stopped"/);
     expect(rest).not.toContain("You said:");
+    // A chat message's stream ends with Dify's error event, not message_end.
+    expect(rest).toMatch(/"event":"error".*"code":"stopped"/);
+    expect(rest).not.toContain('"event":"message_end"');
   });
 
   it("stops a task, refuses bad keys and the wrong app mode", async () => {
