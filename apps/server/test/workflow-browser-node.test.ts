@@ -136,6 +136,101 @@ describe("the nexus-browser workflow node", () => {
     expect(again.report.unsupportedNodes).toEqual([]);
   });
 
+  it("acts, observes and runs the agent as steps of one session, each seeing what the last did", async () => {
+    kit.model.load([
+      actStep(/button: Add Yellow Lamp to cart/, "click"),
+      {
+        kind: "observe",
+        reply: (call) => ({
+          json: {
+            elements: [
+              {
+                elementId: call.elementId(/button: Checkout/),
+                description: "the checkout button",
+                method: "click",
+                arguments: [],
+              },
+            ],
+          },
+        }),
+      },
+      { kind: "agent", reply: { toolCalls: [{ name: "act", arguments: { action: "click Checkout" } }] } },
+      actStep(/button: Checkout/, "click"),
+      { kind: "agent", reply: { text: "Ordered." } },
+      {
+        kind: "agent",
+        reply: { toolCalls: [{ name: "done", arguments: { reasoning: "ordered", taskComplete: true } }] },
+      },
+      ...extractSteps({ extraction: "ordered" }),
+    ]);
+    const session = ["open", "session_id"];
+    const { outcome } = await run(
+      [
+        ["open", { type: "nexus-browser", action: "open", url: `${kit.sites.origin}/shop` }],
+        [
+          "add",
+          {
+            type: "nexus-browser",
+            title: "Add lamp",
+            action: "act",
+            instruction: "put the {{#start.what#}} in the cart",
+            session_selector: session,
+          },
+        ],
+        [
+          "look",
+          {
+            type: "nexus-browser",
+            action: "observe",
+            instruction: "the button that places the order",
+            session_selector: session,
+          },
+        ],
+        [
+          "buy",
+          {
+            type: "nexus-browser",
+            action: "agent",
+            instruction: "place the order for what is in the cart",
+            max_steps: 4,
+            session_selector: session,
+          },
+        ],
+        [
+          "read",
+          {
+            type: "nexus-browser",
+            action: "extract",
+            instruction: "the order status",
+            session_selector: session,
+          },
+        ],
+      ],
+      [
+        ["acted", ["add", "result"]],
+        ["observed", ["look", "result"]],
+        ["agent", ["buy", "result"]],
+      ],
+      { what: "yellow lamp" },
+    );
+    expect(outcome.status, outcome.error).toBe("succeeded");
+    expect(kit.model.remaining()).toBe(0);
+    expect(JSON.stringify(kit.model.calls[0])).toContain("put the yellow lamp in the cart");
+    expect(outcome.outputs.acted).toMatchObject({
+      cached: false,
+      actions: [
+        expect.objectContaining({ method: "click", description: expect.stringContaining("Yellow Lamp") }),
+      ],
+    });
+    expect(outcome.outputs.observed).toEqual([
+      expect.objectContaining({ description: "the checkout button", method: "click" }),
+    ]);
+    expect(outcome.outputs.agent).toMatchObject({ success: true });
+    // The act added the lamp and the agent's click placed the order: the page the last step read.
+    expect(JSON.stringify(kit.model.calls.at(-2))).toContain("Order placed: Yellow Lamp");
+    expect(kit.browser.listSessions(kit.workspaceId)).toEqual([]);
+  });
+
   it("runs a step on a URL in a session of its own when it names none", async () => {
     // Without a schema, Stagehand extracts text.
     kit.model.load(extractSteps({ extraction: "Lisbon and Oslo" }));
