@@ -21,9 +21,14 @@ export class LocalServerDiscovery {
     private readonly logger: Logger,
   ) {}
 
-  async probe(): Promise<DiscoveredServer[]> {
+  /**
+   * `timeoutMs` per port (default 300 ms: a rescan someone waits for). The probe at start runs in
+   * the background and may take longer: a server busy loading a model, or a machine busy starting
+   * Nexus itself, answers late, and a miss there would hide its models until someone rescans.
+   */
+  async probe(options: { timeoutMs?: number } = {}): Promise<DiscoveredServer[]> {
     if (this.candidates.length === 0) return [];
-    const found = await discoverLocalServers({ candidates: this.candidates });
+    const found = await discoverLocalServers({ candidates: this.candidates, ...options });
     const ids = new Set(found.map((server) => server.id));
     for (const id of this.added) {
       if (!ids.has(id)) {

@@ -31,12 +31,13 @@ export async function startNexus(config: Config, options: StartOptions = {}): Pr
   const { dependencies, storeOptions } = services;
   const { queue, events } = dependencies;
   try {
-    // In the background: a start must not wait on ports nobody answers.
-    void dependencies.discovery
-      .probe()
-      .catch((error) => logger.warn({ err: error }, "probing for local model servers failed"));
     const nexus = await buildApp(dependencies, { webRoot: options.webRoot });
     const address = await nexus.app.listen({ port: config.port, host: config.host });
+    // In the background, once listening (building the app keeps the event loop too busy to read
+    // a probe's answer in time): a start must not wait on ports nobody answers.
+    void dependencies.discovery
+      .probe({ timeoutMs: 2_000 })
+      .catch((error) => logger.warn({ err: error }, "probing for local model servers failed"));
     const url = address.replace("[::1]", "localhost");
     logger.info(
       {
