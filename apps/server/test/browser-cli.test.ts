@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { actStep } from "../../../packages/browser/src/testing/browser-test-kit.ts";
+import { actStep, extractSteps } from "../../../packages/browser/src/testing/browser-test-kit.ts";
 import {
   type ScriptedModelServer,
   startScriptedModelServer,
@@ -49,6 +49,79 @@ describe("nexus browse", { timeout: 120_000 }, () => {
     // The cache lives in the workspace's store: a second process replays it.
     const again = await runCli(["browse", "act", "click Checkout", "--url", `${sites.origin}/shop`], env);
     expect(JSON.parse(again.stdout)).toMatchObject({ result: { cached: true }, usage: { calls: 0 } });
+  });
+
+  // Four CLI processes, each starting Chromium: more time than the others on a loaded machine.
+  it("extracts into a schema, observes and runs the agent from the command line", {
+    timeout: 300_000,
+  }, async () => {
+    expect((await runCli(["browse", "settings", "--allow", "127.0.0.1"], env)).code).toBe(0);
+    const schema = JSON.stringify({
+      type: "object",
+      properties: { products: { type: "array", items: { type: "string" } } },
+      required: ["products"],
+    });
+    model.load(extractSteps({ products: ["Yellow Lamp", "Blue Mug"] }));
+    const extracted = await runCli(
+      ["browse", "extract", "every product name", "--url", `${sites.origin}/shop`, "--schema", schema],
+      env,
+    );
+    expect(extracted.stderr).toBe("");
+    expect(extracted.code).toBe(0);
+    expect(JSON.parse(extracted.stdout)).toMatchObject({
+      result: { products: ["Yellow Lamp", "Blue Mug"] },
+      usage: { calls: 2 },
+    });
+    expect(JSON.stringify(model.calls.at(-2))).toContain("every product name");
+
+    model.load([
+      {
+        kind: "observe",
+        reply: (call) => ({
+          json: {
+            elements: [
+              {
+                elementId: call.elementId(/button: Checkout/),
+                description: "checkout",
+                method: "click",
+                arguments: [],
+              },
+            ],
+          },
+        }),
+      },
+    ]);
+    const observed = await runCli(
+      ["browse", "observe", "the checkout button", "--url", `${sites.origin}/shop`],
+      env,
+    );
+    expect(observed.stderr).toBe("");
+    expect(observed.code).toBe(0);
+    expect(JSON.parse(observed.stdout).result).toEqual([
+      expect.objectContaining({
+        description: "checkout",
+        method: "click",
+        selector: expect.stringMatching(/^xpath=/),
+      }),
+    ]);
+
+    model.load([
+      { kind: "agent", reply: { toolCalls: [{ name: "act", arguments: { action: "click Empty cart" } }] } },
+      actStep(/button: Empty cart/, "click"),
+      { kind: "agent", reply: { text: "Emptied." } },
+      {
+        kind: "agent",
+        reply: { toolCalls: [{ name: "done", arguments: { reasoning: "done", taskComplete: true } }] },
+      },
+    ]);
+    const agent = await runCli(
+      ["browse", "agent", "empty the cart from the cli", "--url", `${sites.origin}/shop`, "--max-steps", "4"],
+      env,
+    );
+    expect(agent.stderr).toBe("");
+    expect(agent.code).toBe(0);
+    expect(JSON.parse(agent.stdout)).toMatchObject({ result: { success: true }, usage: { calls: 4 } });
+    expect(model.remaining()).toBe(0);
   });
 
   it("calls a running server with --server and NEXUS_API_KEY", async () => {
