@@ -94,16 +94,19 @@ function simdModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-/** Rows quantised to int8 (one scale per row), scored against int8 queries. */
+/** Rows quantised to int8 (one scale per row), scored against int8 queries; rows can be appended. */
 export interface Int8Matrix {
   readonly rows: number;
   /** Approximate dot products of every row with `query` (float, length `dimensions`). */
   scores(query: Float32Array): Float32Array;
+  /** Quantises `rows` more rows (row-major floats) after the last one. */
+  append(matrix: Float32Array, rows: number): void;
 }
 
 /**
  * Quantises a row-major float matrix; undefined where WebAssembly SIMD is missing (the caller
- * then scans the floats). Memory: one byte per value, rows padded to 16 bytes.
+ * then scans the floats). Memory: one byte per value, rows padded to 16 bytes, and room for
+ * about 1.5% more rows so that appends rarely copy the codes.
  */
 export function quantizeMatrix(
   matrix: Float32Array,
@@ -113,29 +116,50 @@ export function quantizeMatrix(
   const module = simdModule();
   if (!module || rows === 0 || dimensions === 0) return undefined;
   const stride = Math.ceil(dimensions / 16) * 16;
-  const queryOffset = rows * stride;
-  const outOffset = queryOffset + stride;
-  const bytes = outOffset + rows * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const run = instance.exports.scores as (m: number, q: number, r: number, b: number, o: number) => void;
-  const codes = new Int8Array(memory.buffer, 0, rows * stride);
-  const scales = new Float32Array(rows);
-  for (let row = 0; row < rows; row++) {
-    const offset = row * dimensions;
-    let largest = 0;
-    for (let column = 0; column < dimensions; column++)
-      largest = Math.max(largest, Math.abs(matrix[offset + column] as number));
-    const scale = largest / 127 || 1;
-    scales[row] = scale;
-    for (let column = 0; column < dimensions; column++)
-      codes[row * stride + column] = Math.round((matrix[offset + column] as number) / scale);
-  }
-  const queryCodes = new Int8Array(memory.buffer, queryOffset, stride);
-  const out = new Int32Array(memory.buffer, outOffset, rows);
-  const result = new Float32Array(rows);
+  let count = 0;
+  let capacity = 0;
+  let queryOffset = 0;
+  let outOffset = 0;
+  let run: (m: number, q: number, r: number, b: number, o: number) => void = () => {};
+  let codes = new Int8Array(0);
+  let queryCodes = new Int8Array(0);
+  let out = new Int32Array(0);
+  let scales = new Float32Array(0);
+  let result = new Float32Array(0);
+  const allocate = (wanted: number) => {
+    capacity = wanted;
+    queryOffset = capacity * stride;
+    outOffset = queryOffset + stride;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((outOffset + capacity * 4) / 65536) });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    run = instance.exports.scores as typeof run;
+    const previous = { codes, scales };
+    codes = new Int8Array(memory.buffer, 0, capacity * stride);
+    codes.set(previous.codes.subarray(0, count * stride));
+    queryCodes = new Int8Array(memory.buffer, queryOffset, stride);
+    out = new Int32Array(memory.buffer, outOffset, capacity);
+    scales = new Float32Array(capacity);
+    scales.set(previous.scales.subarray(0, count));
+    result = new Float32Array(capacity);
+  };
+  const quantize = (source: Float32Array, sourceRows: number) => {
+    for (let index = 0; index < sourceRows; index++, count++) {
+      const offset = index * dimensions;
+      let largest = 0;
+      for (let column = 0; column < dimensions; column++)
+        largest = Math.max(largest, Math.abs(source[offset + column] as number));
+      const scale = largest / 127 || 1;
+      scales[count] = scale;
+      for (let column = 0; column < dimensions; column++)
+        codes[count * stride + column] = Math.round((source[offset + column] as number) / scale);
+    }
+  };
+  allocate(rows + Math.ceil(rows / 64) + 16);
+  quantize(matrix, rows);
   return {
-    rows,
+    get rows() {
+      return count;
+    },
     scores(query) {
       let largest = 0;
       for (let column = 0; column < dimensions; column++)
@@ -143,10 +167,14 @@ export function quantizeMatrix(
       const queryScale = largest / 127 || 1;
       for (let column = 0; column < dimensions; column++)
         queryCodes[column] = Math.round((query[column] as number) / queryScale);
-      run(0, queryOffset, rows, stride / 16, outOffset);
-      for (let row = 0; row < rows; row++)
+      run(0, queryOffset, count, stride / 16, outOffset);
+      for (let row = 0; row < count; row++)
         result[row] = (out[row] as number) * (scales[row] as number) * queryScale;
-      return result;
+      return result.subarray(0, count);
+    },
+    append(source, sourceRows) {
+      if (count + sourceRows > capacity) allocate(Math.max(count + sourceRows, Math.ceil(capacity * 1.25)));
+      quantize(source, sourceRows);
     },
   };
 }

@@ -52,6 +52,31 @@ describe("text postings", () => {
     // Scores reset between searches.
     expect(postings.search("wing flutter", 10)).toEqual(hits);
   });
+
+  it("after rows are removed and appended, scores as a fresh build of the live rows (N, lengths, df)", () => {
+    const texts = ["the wing and the flutter of the wing", "wing", "boundary layer on a flat plate"];
+    const changed = buildTextPostings([...texts, "flutter of a panel", "a wing in the boundary layer"]);
+    changed.remove([1, 3]);
+    changed.append(["panel flutter and wing flutter", "wing"]);
+    expect(changed).toMatchObject({ rows: 7, removed: 2 });
+    // Held rows 0 2 4 5 6 are the fresh build's 0 1 2 3 4; the same text twice ties, broken by key.
+    const keys = [10, 11, 12, 13, 14, 15, 16];
+    const fresh = buildTextPostings([
+      texts[0],
+      texts[2],
+      "a wing in the boundary layer",
+      "panel flutter and wing flutter",
+      "wing",
+    ] as string[]);
+    const freshKeys = [10, 12, 14, 15, 16];
+    for (const query of ["wing flutter", "boundary panel", "wing"]) {
+      const want = fresh.search(query, 3, undefined, (row) => freshKeys[row] as number);
+      const got = changed.search(query, 3, undefined, (row) => keys[row] as number);
+      expect(got.map((hit) => ({ key: keys[hit.row], score: hit.score }))).toEqual(
+        want.map((hit) => ({ key: freshKeys[hit.row], score: hit.score })),
+      );
+    }
+  });
 });
 
 describe("memory index", () => {

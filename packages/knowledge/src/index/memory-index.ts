@@ -1,32 +1,10 @@
 import type { Database } from "@nexus/core";
-import { type Kysely, sql } from "kysely";
-import { bytesToVector } from "../embedders/embedder.ts";
-import type { Executor, IndexHit, IndexScope } from "./chunk-index.ts";
-import { type Int8Matrix, quantizeMatrix } from "./int8-dot-products.ts";
-import { buildTextPostings, type TextPostings } from "./text-postings.ts";
+import type { Kysely } from "kysely";
+import type { IndexHit, IndexScope } from "./chunk-index.ts";
+import { keptChanges, readChunks, readIndexChanges } from "./index-changes.ts";
+import { applyChanges, buildCopy, type CopyOptions, type MemoryCopy } from "./memory-copy.ts";
 
-interface LoadedBase {
-  version: number;
-  dimensions: number;
-  /** Vector rows: row i's vector at [i * dimensions, (i + 1) * dimensions). */
-  keys: Float64Array;
-  documents: string[];
-  matrix: Float32Array;
-  /** Int8 codes of `matrix` for the first, approximate pass; absent for small bases. */
-  quantized?: Int8Matrix;
-  /** Full-text rows (every chunk, with or without a vector), when the index keeps text. */
-  text?: { keys: Float64Array; documents: string[]; postings: TextPostings };
-}
-
-/** Marks a knowledge base's chunks as changed (`added` chunks, negative when removed); call in the transaction that changes them. */
-export async function bumpIndexVersion(
-  executor: Executor,
-  knowledgeBaseId: string,
-  added: number,
-): Promise<void> {
-  await sql`update knowledge_bases set index_version = index_version + 1, chunk_count = chunk_count + ${added}
-    where id = ${knowledgeBaseId}`.execute(executor);
-}
+export { bumpIndexVersion } from "./index-changes.ts";
 
 export interface MemoryIndexOptions {
   /** Also keep an in-memory BM25 index of the chunks' text (SQLite; PostgreSQL ranks in the database). */
@@ -35,84 +13,84 @@ export interface MemoryIndexOptions {
   maxFloats?: number;
   /** From this many vectors on, a first pass over int8 codes picks candidates for the exact scores. */
   quantizeFrom?: number;
-  /** From this many chunks on, a stale copy is reloaded in the background while the database answers. */
+  /** From this many chunks on, a full load runs in the background while the database answers. */
   backgroundLoadFrom?: number;
 }
 
-/** Candidates the int8 pass hands to the exact re-rank: generous, as the re-rank costs ~1 µs each. */
-const rerankPool = (limit: number) => Math.max(limit * 8, 256);
+/**
+ * Candidates the int8 pass hands to the exact re-rank (~1 µs each): generous, and on average as
+ * many as before the pass kept exactly this many (it kept 1–2 × max(8 × limit, 256), by scan order).
+ */
+const rerankPool = (limit: number) => Math.max(limit * 12, 384);
 
 /**
  * Each knowledge base's vectors (and optionally a BM25 index of its text) in memory. One indexed
  * read (the knowledge base's `index_version`) per search tells whether the copy is current, so
- * every replica (and a CLI writing to the same SQLite file) stays right; a stale copy is reloaded
- * whole (~8 s at 100,000 chunks on 2 cores; large bases reload in the background meanwhile). Vector
- * search: exact cosine over float32 for small bases; from `quantizeFrom` vectors on, int8 SIMD
- * scores pick `rerankPool` candidates that are then scored exactly (bench: the same top 50 as the
- * exact scan at 100,000 chunks in bench/knowledge-search-latency.ts).
+ * every replica (and a CLI writing to the same SQLite file) stays right. A stale copy catches up
+ * from the change log (index-changes.ts, written in the transaction of each change): the chunks
+ * changed since the version held are read by key, removed rows are marked and skipped, added
+ * ones appended to the float matrix, the int8 codes and the postings (a one-page document at
+ * 100,000 chunks: milliseconds, see bench/knowledge-index-catch-up.ts). Results equal a fresh
+ * load's: same hits, same scores, same BM25 statistics (N, average length, document frequencies
+ * over the live rows), ties broken by key. The copy is loaded whole on first use, and again when
+ * the log cannot bring it up to date: a version pruned from the log (over `keptChanges` behind)
+ * or missing, vectors cleared (a new embedder), new vectors of another length, over a quarter
+ * of its rows removed, or too many changes at once. A full load takes ~8 s at 100,000 chunks on
+ * 2 cores; from `backgroundLoadFrom` chunks it runs in the background while the database answers.
+ * Vector search: exact cosine over float32 for small bases; from `quantizeFrom` vectors on, int8
+ * SIMD scores pick `rerankPool` candidates that are then scored exactly (bench: the same top 50
+ * as the exact scan at 100,000 chunks in bench/knowledge-search-latency.ts).
  */
 export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOptions = {}) {
-  const maxFloats = options.maxFloats ?? 64 * 1024 * 1024;
-  const quantizeFrom = options.quantizeFrom ?? 10_000;
+  const copyOptions: CopyOptions = {
+    text: options.text === true,
+    maxFloats: options.maxFloats ?? 64 * 1024 * 1024,
+    quantizeFrom: options.quantizeFrom ?? 10_000,
+  };
   const backgroundLoadFrom = options.backgroundLoadFrom ?? 20_000;
   /** Per knowledge base, the version held and its copy (null: too large to hold). */
-  const bases = new Map<string, { version: number; loaded: LoadedBase | null }>();
-  const loading = new Map<string, Promise<LoadedBase | null>>();
+  const bases = new Map<string, { version: number; copy: MemoryCopy | null }>();
+  const loading = new Map<string, Promise<MemoryCopy | null>>();
+  const catching = new Map<string, Promise<MemoryCopy | null>>();
+  /** Full loads and catch-ups from the log so far (tests and benches read them). */
+  const counts = { fullLoads: 0, catchUps: 0 };
 
-  async function load(knowledgeBaseId: string, version: number): Promise<LoadedBase | null> {
+  async function load(knowledgeBaseId: string, version: number): Promise<MemoryCopy | null> {
     const rows = await db
       .selectFrom("knowledge_chunks")
       .select(["key", "document_id", "embedding"])
-      .$if(options.text === true, (query) => query.select("content"))
+      .$if(copyOptions.text, (query) => query.select("content"))
       .where("knowledge_base_id", "=", knowledgeBaseId)
       .orderBy("key")
       .execute();
-    const first = rows.find((row) => row.embedding);
-    const dimensions = first?.embedding ? first.embedding.byteLength / 4 : 0;
-    const usable = rows.filter((row) => row.embedding && row.embedding.byteLength === dimensions * 4);
-    if (usable.length * dimensions > maxFloats) {
-      bases.set(knowledgeBaseId, { version, loaded: null });
-      return null;
-    }
-    const matrix = new Float32Array(usable.length * dimensions);
-    const keys = new Float64Array(usable.length);
-    const documents: string[] = [];
-    usable.forEach((row, index) => {
-      const bytes = row.embedding as Uint8Array;
-      // Read the blob in place when it is aligned (a copy per row cost ~2 s at 100,000 chunks).
-      matrix.set(
-        bytes.byteOffset % 4 === 0
-          ? new Float32Array(bytes.buffer, bytes.byteOffset, dimensions)
-          : bytesToVector(bytes),
-        index * dimensions,
-      );
-      keys[index] = Number(row.key);
-      documents.push(row.document_id);
-    });
-    const quantized =
-      usable.length >= quantizeFrom ? quantizeMatrix(matrix, usable.length, dimensions) : undefined;
-    const text = options.text
-      ? {
-          keys: Float64Array.from(rows, (row) => Number(row.key)),
-          documents: rows.map((row) => row.document_id),
-          postings: buildTextPostings(rows.map((row) => (row as { content?: string }).content ?? "")),
-        }
-      : undefined;
-    const loaded: LoadedBase = {
-      version,
-      dimensions,
-      keys,
-      documents,
-      matrix,
-      ...(quantized ? { quantized } : {}),
-      ...(text ? { text } : {}),
-    };
-    bases.set(knowledgeBaseId, { version, loaded });
-    return loaded;
+    const copy = buildCopy(rows, copyOptions);
+    counts.fullLoads++;
+    // A copy caught up past this version meanwhile is kept (this one may be older).
+    if ((bases.get(knowledgeBaseId)?.version ?? -1) < version) bases.set(knowledgeBaseId, { version, copy });
+    return copy;
+  }
+
+  /** Brings the held copy from its version to `version` by the log; null where it cannot. */
+  async function catchUp(knowledgeBaseId: string, version: number): Promise<MemoryCopy | null> {
+    const held = bases.get(knowledgeBaseId);
+    if (!held?.copy || held.version > version) return null;
+    const changed = await readIndexChanges(db, knowledgeBaseId, held.version, version);
+    const size = held.copy.text?.count ?? held.copy.vectors.count;
+    if (!changed || changed.added.length > Math.max(keptChanges, size / 4)) return null;
+    const rows = await readChunks(db, knowledgeBaseId, changed.added, copyOptions.text);
+    // Applied synchronously (no search sees half a change), to the copy read from unless a full
+    // load replaced it; a copy already past `held.version` takes the same changes unharmed.
+    const now = bases.get(knowledgeBaseId);
+    if (now?.copy !== held.copy) return null;
+    if (now.version >= version) return now.copy;
+    if (!applyChanges(held.copy, changed, rows, copyOptions)) return null;
+    now.version = version;
+    counts.catchUps++;
+    return held.copy;
   }
 
   /** The current copy of a knowledge base; null when it is too large to hold, undefined when it does not exist. */
-  async function current(knowledgeBaseId: string, wait = false): Promise<LoadedBase | null | undefined> {
+  async function current(knowledgeBaseId: string, wait = false): Promise<MemoryCopy | null | undefined> {
     const row = await db
       .selectFrom("knowledge_bases")
       .select(["index_version", "chunk_count"])
@@ -121,8 +99,20 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
     if (!row) return undefined;
     const version = Number(row.index_version);
     const cached = bases.get(knowledgeBaseId);
-    if (cached?.version === version) return cached.loaded;
+    // Equal, or (a copy loaded after a newer change than the version read) ahead.
+    if (cached && cached.version >= version) return cached.copy;
     const key = `${knowledgeBaseId}:${version}`;
+    // While a full load runs (the log could not say), the next searches do not retry the log.
+    const fullLoadRunning = [...loading.keys()].some((pending) => pending.startsWith(`${knowledgeBaseId}:`));
+    if (cached?.copy && !fullLoadRunning) {
+      let pending = catching.get(key);
+      if (!pending) {
+        pending = catchUp(knowledgeBaseId, version).finally(() => catching.delete(key));
+        catching.set(key, pending);
+      }
+      const caught = await pending;
+      if (caught) return caught;
+    }
     let pending = loading.get(key);
     if (!pending) {
       pending = load(knowledgeBaseId, version).finally(() => loading.delete(key));
@@ -139,28 +129,34 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
   }
 
   return {
+    counts,
     /** Nearest chunks by cosine; undefined when the knowledge base is not held in memory. */
     async searchVector(
       scope: IndexScope,
       vector: Float32Array,
       limit: number,
     ): Promise<IndexHit[] | undefined> {
-      const loaded = await current(scope.knowledgeBaseId);
-      if (loaded === undefined) return [];
-      if (loaded === null) return undefined;
+      const copy = await current(scope.knowledgeBaseId);
+      if (copy === undefined) return [];
+      if (copy === null) return undefined;
+      const { vectors } = copy;
       // Vectors of another embedder (mid re-embedding) cannot be compared.
-      if (loaded.dimensions !== vector.length) return [];
+      if (vectors.dimensions !== vector.length) return [];
       const allowed = scope.documentIds ? new Set(scope.documentIds) : undefined;
-      const { keys, documents } = loaded;
-      const exact = (row: number) => dotRow(loaded.matrix, row * loaded.dimensions, vector);
-      const rows = loaded.quantized
-        ? topRows(loaded.quantized.scores(vector), rerankPool(limit), allowed, documents)
+      const { keys, documents, dead, dimensions, matrix } = vectors;
+      const rows = vectors.quantized
+        ? topRows(vectors.quantized.scores(vector), rerankPool(limit), (row) =>
+            dead[row] || (allowed && !allowed.has(documents[row] as string))
+              ? undefined
+              : (keys[row] as number),
+          )
         : undefined;
       const top: IndexHit[] = [];
       let floor = Number.NEGATIVE_INFINITY;
       const consider = (row: number) => {
-        const score = exact(row);
-        if (top.length >= limit && score <= floor) return;
+        const score = dotRow(matrix, row * dimensions, vector);
+        // Ties with the floor are kept: the key decides between them, not the row order.
+        if (top.length >= limit && score < floor) return;
         top.push({ key: keys[row] as number, score });
         if (top.length >= limit * 2) {
           top.sort(byScore);
@@ -170,23 +166,28 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
       };
       if (rows) for (const row of rows) consider(row);
       else
-        for (let row = 0; row < keys.length; row++)
-          if (!allowed || allowed.has(documents[row] as string)) consider(row);
+        for (let row = 0; row < vectors.count; row++)
+          if (!dead[row] && (!allowed || allowed.has(documents[row] as string))) consider(row);
       return top.sort(byScore).slice(0, limit);
     },
     /** Best chunks by BM25 over the analysed query; undefined when no text index is held. */
     async searchText(scope: IndexScope, query: string, limit: number): Promise<IndexHit[] | undefined> {
-      if (!options.text) return undefined;
-      const loaded = await current(scope.knowledgeBaseId);
-      if (loaded === undefined) return [];
-      if (!loaded?.text) return undefined;
-      const { keys, documents, postings } = loaded.text;
+      if (!copyOptions.text) return undefined;
+      const copy = await current(scope.knowledgeBaseId);
+      if (copy === undefined) return [];
+      if (!copy?.text) return undefined;
+      const { keys, documents, postings } = copy.text;
       const allowed = scope.documentIds ? new Set(scope.documentIds) : undefined;
       return postings
-        .search(query, limit, allowed ? (row) => allowed.has(documents[row] as string) : undefined)
+        .search(
+          query,
+          limit,
+          allowed ? (row) => allowed.has(documents[row] as string) : undefined,
+          (row) => keys[row] as number,
+        )
         .map(({ row, score }) => ({ key: keys[row] as number, score }));
     },
-    /** Brings a knowledge base's copy up to date now, waiting for the load however large it is. */
+    /** Brings a knowledge base's copy up to date now, waiting for a full load however large it is. */
     async warm(knowledgeBaseId: string): Promise<void> {
       await current(knowledgeBaseId, true);
     },
@@ -215,20 +216,25 @@ function dotRow(matrix: Float32Array, offset: number, vector: Float32Array): num
   return score;
 }
 
-/** Indexes of the `count` highest scores (allowed documents only), in no particular order. */
-function topRows(scores: Float32Array, count: number, allowed: Set<string> | undefined, documents: string[]) {
+/**
+ * Indexes of the `count` highest scores, ties ranked by key, so the same rows whatever the row
+ * order; `keyOf` gives a row's key, or undefined to leave it out (removed, another document's).
+ */
+function topRows(scores: Float32Array, count: number, keyOf: (row: number) => number | undefined) {
   let rows: number[] = [];
   let floor = Number.NEGATIVE_INFINITY;
+  const order = (left: number, right: number) =>
+    (scores[right] as number) - (scores[left] as number) ||
+    (keyOf(left) as number) - (keyOf(right) as number);
   for (let row = 0; row < scores.length; row++) {
     const score = scores[row] as number;
-    if (score <= floor) continue;
-    if (allowed && !allowed.has(documents[row] as string)) continue;
+    if (score < floor || keyOf(row) === undefined) continue;
     rows.push(row);
     if (rows.length >= count * 2) {
-      rows.sort((left, right) => (scores[right] as number) - (scores[left] as number));
+      rows.sort(order);
       rows = rows.slice(0, count);
       floor = scores[rows[count - 1] as number] as number;
     }
   }
-  return rows;
+  return rows.sort(order).slice(0, count);
 }

@@ -5,7 +5,7 @@ import { bytesToVector, dot } from "../embedders/embedder.ts";
 import type { ChunkIndex, IndexHit, IndexScope } from "./chunk-index.ts";
 import { bumpIndexVersion, createMemoryIndex } from "./memory-index.ts";
 import { openPgvector, type PgvectorSetup } from "./pgvector-search.ts";
-import { chunkRow, groupByBase } from "./sqlite-chunk-index.ts";
+import { addKey, chunkRow, groupByBase } from "./sqlite-chunk-index.ts";
 import { addTermFrequencies, readTermIdf } from "./term-frequencies.ts";
 
 /** A `to_tsquery` text matching any of the words (words are letters and digits only, so no operator slips in). */
@@ -46,12 +46,14 @@ export async function createPostgresChunkIndex(
       : `exact scan in this process (pgvector: ${setup.reason})`,
     insert: async (executor, chunks) => {
       const now = new Date().toISOString();
+      const keys = new Map<string, number[]>();
       for (let start = 0; start < chunks.length; start += 200) {
         const inserted = await executor
           .insertInto("knowledge_chunks")
           .values(chunks.slice(start, start + 200).map((chunk) => chunkRow(chunk, now)))
-          .returning(["key", "id", "content"])
+          .returning(["key", "id", "content", "knowledge_base_id"])
           .execute();
+        for (const row of inserted) addKey(keys, row.knowledge_base_id, Number(row.key));
         // Diacritics folded first, as the queries are (PostgreSQL's english config keeps them).
         await sql`insert into knowledge_chunk_search (chunk_key, vector) values ${sql.join(
           inserted.map((row) => sql`(${row.key}, to_tsvector('english', ${foldDiacritics(row.content)}))`),
@@ -77,7 +79,7 @@ export async function createPostgresChunkIndex(
         }
       }
       for (const [knowledgeBaseId, list] of groupByBase(chunks)) {
-        await bumpIndexVersion(executor, knowledgeBaseId, list.length);
+        await bumpIndexVersion(executor, knowledgeBaseId, { added: keys.get(knowledgeBaseId) ?? [] });
         await addTermFrequencies(
           executor,
           knowledgeBaseId,
@@ -93,9 +95,12 @@ export async function createPostgresChunkIndex(
           .deleteFrom("knowledge_chunks")
           .where("key", "in", keys.slice(start, start + 500))
           .where("knowledge_base_id", "=", knowledgeBaseId)
-          .returning("content")
+          .returning(["key", "content"])
           .execute();
-        if (removed.length > 0) await bumpIndexVersion(executor, knowledgeBaseId, -removed.length);
+        if (removed.length > 0)
+          await bumpIndexVersion(executor, knowledgeBaseId, {
+            removed: removed.map((row) => Number(row.key)),
+          });
         await addTermFrequencies(
           executor,
           knowledgeBaseId,
@@ -123,7 +128,7 @@ export async function createPostgresChunkIndex(
         .where("knowledge_base_id", "=", knowledgeBaseId)
         .execute();
       await pgvector?.clear(executor, knowledgeBaseId);
-      await bumpIndexVersion(executor, knowledgeBaseId, 0);
+      await bumpIndexVersion(executor, knowledgeBaseId, { reset: true });
     },
     searchVector: async (scope, vector, limit) => {
       if (pgvector) return pgvector.search(scope, vector, limit);

@@ -57,7 +57,7 @@ export async function createSqliteChunkIndex(db: Kysely<Database>): Promise<Chun
         .set({ embedding: null })
         .where("knowledge_base_id", "=", knowledgeBaseId)
         .execute();
-      await bumpIndexVersion(executor, knowledgeBaseId, 0);
+      await bumpIndexVersion(executor, knowledgeBaseId, { reset: true });
     },
     remove: async (executor, knowledgeBaseId, keys) => {
       for (let start = 0; start < keys.length; start += 500) {
@@ -69,7 +69,7 @@ export async function createSqliteChunkIndex(db: Kysely<Database>): Promise<Chun
           .returning(["key", "content"])
           .execute();
         if (removed.length === 0) continue;
-        await bumpIndexVersion(executor, knowledgeBaseId, -removed.length);
+        await bumpIndexVersion(executor, knowledgeBaseId, { removed: removed.map((row) => Number(row.key)) });
         await sql`delete from knowledge_chunks_fts where rowid in (${sql.join(removed.map((row) => row.key))})`.execute(
           executor,
         );
@@ -141,6 +141,7 @@ export async function createSqliteChunkIndex(db: Kysely<Database>): Promise<Chun
 
 async function insertChunks(executor: Executor, chunks: NewChunk[]): Promise<void> {
   const now = new Date().toISOString();
+  const keys = new Map<string, number[]>();
   for (let start = 0; start < chunks.length; start += 200) {
     const batch = chunks.slice(start, start + 200);
     const inserted = await executor
@@ -151,9 +152,10 @@ async function insertChunks(executor: Executor, chunks: NewChunk[]): Promise<voi
     await sql`insert into knowledge_chunks_fts (rowid, content, base) values ${sql.join(
       inserted.map((row) => sql`(${row.key}, ${row.content}, ${baseToken(row.knowledge_base_id)})`),
     )}`.execute(executor);
+    for (const row of inserted) addKey(keys, row.knowledge_base_id, Number(row.key));
   }
   for (const [knowledgeBaseId, list] of groupByBase(chunks)) {
-    await bumpIndexVersion(executor, knowledgeBaseId, list.length);
+    await bumpIndexVersion(executor, knowledgeBaseId, { added: keys.get(knowledgeBaseId) ?? [] });
     await addTermFrequencies(
       executor,
       knowledgeBaseId,
@@ -180,6 +182,13 @@ export function chunkRow(chunk: NewChunk, now: string) {
     created_at: now,
     updated_at: now,
   };
+}
+
+/** Adds a chunk key to its knowledge base's list. */
+export function addKey(keys: Map<string, number[]>, knowledgeBaseId: string, key: number) {
+  const list = keys.get(knowledgeBaseId);
+  if (list) list.push(key);
+  else keys.set(knowledgeBaseId, [key]);
 }
 
 /** Chunks by knowledge base (Node 20 has no Map.groupBy). */

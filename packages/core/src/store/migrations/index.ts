@@ -14,6 +14,7 @@ import * as workflowResume from "./0012-workflow-resume.ts";
 import * as knowledgeWatches from "./0013-knowledge-watches.ts";
 import * as mcpServers from "./0014-mcp-servers.ts";
 import * as browserScaleOut from "./0015-browser-scale-out.ts";
+import * as knowledgeIndexChanges from "./0016-knowledge-index-changes.ts";
 
 /**
  * Every migration, in order. Adding one is a new file and one line here; never edit or
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   "0013-knowledge-watches": knowledgeWatches,
   "0014-mcp-servers": mcpServers,
   "0015-browser-scale-out": browserScaleOut,
+  "0016-knowledge-index-changes": knowledgeIndexChanges,
 };
