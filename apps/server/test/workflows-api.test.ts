@@ -224,6 +224,24 @@ describe.each(serverBackends)("workflows API on $store (redis: $redis)", (backen
       ),
     );
     expect(right).toEqual(left);
+
+    // A secret environment variable is exported blank unless include_secret=true, as Dify does.
+    const withSecret = fixture("simple_passthrough_workflow.yml").replace(
+      /environment_variables: \[\]/,
+      "environment_variables: [{ id: v1, name: api_key, value_type: secret, value: sk-export-secret }]",
+    );
+    expect(withSecret).toContain("sk-export-secret");
+    const secretImport = await server.call("/api/workflows/import", {
+      method: "POST",
+      key,
+      json: { yaml: withSecret },
+    });
+    const secretId = ((await secretImport.json()) as { workflow: { id: string } }).workflow.id;
+    const blank = await (await server.call(`/api/workflows/${secretId}/export`, { key })).text();
+    expect(blank).toContain("api_key");
+    expect(blank).not.toContain("sk-export-secret");
+    const whole = await server.call(`/api/workflows/${secretId}/export?include_secret=true`, { key });
+    expect(await whole.text()).toContain("sk-export-secret");
   });
 
   it("refuses bad input with Dify-shaped errors, and the server stays up", async () => {

@@ -268,9 +268,19 @@ export function workflowsRoutes(
 
     app.get(
       "/api/workflows/:id/export",
-      { schema: { tags, summary: "The workflow as a Dify DSL file (YAML)", params: idParams } },
+      {
+        schema: {
+          tags,
+          summary:
+            "The workflow as a Dify DSL file (YAML); secret environment values only with include_secret",
+          params: idParams,
+          querystring: z.object({ include_secret: z.enum(["true", "false"]).default("false") }),
+        },
+      },
       async (request, reply) => {
-        const yaml = await service.exportWorkflow(principalOf(request).workspaceId, request.params.id);
+        const yaml = await service.exportWorkflow(principalOf(request).workspaceId, request.params.id, {
+          includeSecrets: request.query.include_secret === "true",
+        });
         return reply.header("content-type", "text/yaml; charset=utf-8").send(yaml);
       },
     );

@@ -1,9 +1,14 @@
 import { stringify } from "yaml";
-import type { GraphNode, WorkflowDefinition } from "../graph/graph-types.ts";
+import type { DeclaredVariable, GraphNode, WorkflowDefinition } from "../graph/graph-types.ts";
 import { newestDslVersion } from "./dsl-version.ts";
 
+export interface ExportOptions {
+  /** Keep the values of secret environment variables (Dify's `include_secret`); blanked by default. */
+  includeSecrets?: boolean;
+}
+
 /** The workflow as a Dify DSL file (YAML) that Dify and Nexus import. */
-export function exportDsl(definition: WorkflowDefinition): string {
+export function exportDsl(definition: WorkflowDefinition, options: ExportOptions = {}): string {
   const { _workflow, ...features } = definition.features as Record<string, unknown> & {
     _workflow?: Record<string, unknown>;
   };
@@ -20,7 +25,9 @@ export function exportDsl(definition: WorkflowDefinition): string {
     workflow: {
       ...(_workflow ?? {}),
       conversation_variables: definition.conversationVariables,
-      environment_variables: definition.environmentVariables,
+      environment_variables: options.includeSecrets
+        ? definition.environmentVariables
+        : definition.environmentVariables.map(withoutSecret),
       features,
       graph: {
         ...definition.graph,
@@ -36,4 +43,9 @@ function withoutMark(node: GraphNode): GraphNode {
   if (node.data._unsupported === undefined) return node;
   const { _unsupported, ...data } = node.data;
   return { ...node, data: data as GraphNode["data"] };
+}
+
+/** As Dify exports without `include_secret`: a secret variable keeps its declaration, not its value. */
+function withoutSecret(variable: DeclaredVariable): DeclaredVariable {
+  return variable.value_type === "secret" ? { ...variable, value: "" } : variable;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runWorkflow } from "../engine/run-workflow.ts";
 import { createNodeRegistry } from "../nodes/registry.ts";
 import { difyFixtureNames, readDifyFixture } from "../testing/dify-fixtures.ts";
 import { exportDsl } from "./export-dsl.ts";
@@ -35,6 +36,44 @@ describe("Dify DSL import", () => {
     expect(again.definition.mode).toBe(definition.mode);
     expect(again.definition.conversationVariables).toEqual(definition.conversationVariables);
     expect(again.report.unsupportedNodes).toEqual(report.unsupportedNodes);
+  });
+
+  it("runs read environment variables; export blanks secret ones unless asked, as Dify does", async () => {
+    const yaml = minimal(
+      `    nodes:
+    - id: s
+      data: { type: start, title: Start, variables: [] }
+    - id: t
+      data: { type: template-transform, title: T, template: "{{ who }} {{ key }}", variables: [{ variable: who, value_selector: [env, greeting] }, { variable: key, value_selector: [env, api_key] }] }
+    - id: e
+      data: { type: end, title: End, outputs: [{ variable: out, value_selector: [t, output] }] }
+    edges:
+    - { source: s, target: t }
+    - { source: t, target: e }
+`,
+      `  environment_variables:
+  - { id: v1, name: greeting, value_type: string, value: hello }
+  - { id: v2, name: api_key, value_type: secret, value: sk-do-not-leak }
+`,
+    );
+    const { definition } = importDsl(yaml, registry);
+    const outcome = await runWorkflow({
+      definition,
+      registry,
+      services: { workspaceId: "ws", apiKeyId: null, mode: definition.mode },
+      inputs: {},
+      system: { workflow_run_id: "run" },
+    });
+    expect(outcome.outputs).toEqual({ out: "hello sk-do-not-leak" });
+
+    const exported = exportDsl(definition);
+    expect(exported).not.toContain("sk-do-not-leak");
+    const again = importDsl(exported, registry).definition.environmentVariables;
+    expect(again).toEqual([
+      { id: "v1", name: "greeting", value_type: "string", value: "hello" },
+      { id: "v2", name: "api_key", value_type: "secret", value: "" },
+    ]);
+    expect(exportDsl(definition, { includeSecrets: true })).toContain("sk-do-not-leak");
   });
 
   it("rejects a file that is not an app export, saying why", () => {

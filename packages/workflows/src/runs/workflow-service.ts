@@ -1,5 +1,6 @@
 import { type Database, invalidRequest, newId } from "@nexus/core";
 import type { Kysely } from "kysely";
+import type { ExportOptions } from "../dsl/export-dsl.ts";
 import type { ImportReport } from "../dsl/import-dsl.ts";
 import { checkInputs } from "../engine/run-workflow.ts";
 import type { Graph } from "../graph/graph-types.ts";
@@ -89,8 +90,8 @@ export class WorkflowService {
     return this.versions.importWorkflow(workspaceId, yaml, name);
   }
 
-  exportWorkflow(workspaceId: string, id: string): Promise<string> {
-    return this.versions.exportWorkflow(workspaceId, id);
+  exportWorkflow(workspaceId: string, id: string, options: ExportOptions = {}): Promise<string> {
+    return this.versions.exportWorkflow(workspaceId, id, options);
   }
 
   /** Saves an edited graph as a new version; invalid graphs are refused naming the node. */

@@ -1,6 +1,6 @@
 import { type Database, invalidRequest } from "@nexus/core";
 import type { Kysely } from "kysely";
-import { exportDsl } from "../dsl/export-dsl.ts";
+import { type ExportOptions, exportDsl } from "../dsl/export-dsl.ts";
 import { type ImportReport, importDsl, markUnsupported } from "../dsl/import-dsl.ts";
 import type { Graph, WorkflowDefinition } from "../graph/graph-types.ts";
 import { validateGraph } from "../graph/validate-graph.ts";
@@ -36,8 +36,8 @@ export class WorkflowVersions {
     return { workflow: stored.summary, report };
   }
 
-  async exportWorkflow(workspaceId: string, id: string): Promise<string> {
-    return exportDsl((await getWorkflow(this.db, workspaceId, id)).definition);
+  async exportWorkflow(workspaceId: string, id: string, options: ExportOptions = {}): Promise<string> {
+    return exportDsl((await getWorkflow(this.db, workspaceId, id)).definition, options);
   }
 
   /** Saves an edited graph as a new version; invalid graphs are refused naming the node. */
