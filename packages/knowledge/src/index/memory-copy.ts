@@ -139,7 +139,7 @@ function requantize(vectors: VectorRows, options: CopyOptions) {
  * last change added them (`rows`, read after the log, key order) are appended. Applying the same
  * changes twice, or to a copy that already holds some of them, gives the same copy. False, with
  * the copy untouched, where a fresh build is needed instead: new vectors of another length (or
- * the first vectors), too many removed rows held (over a quarter), or more vectors than allowed.
+ * the first vectors), or more vectors than allowed.
  */
 export function applyChanges(
   copy: MemoryCopy,
@@ -151,13 +151,8 @@ export function applyChanges(
   const embedded = rows.filter((row) => row.embedding);
   if (embedded.some((row) => (row.embedding as Uint8Array).byteLength !== vectors.dimensions * 4))
     return false;
-  const held = (of: Rows) => [...changed.touched].filter((key) => of.rowOf.has(key)).length;
-  const deadAfter = (of: Rows, added: number) => {
-    const dead = of.count - of.live + held(of);
-    return dead > 16 && dead * 4 > of.count + added;
-  };
-  if (deadAfter(vectors, embedded.length) || (text && deadAfter(text, rows.length))) return false;
-  if ((vectors.live - held(vectors) + embedded.length) * vectors.dimensions > options.maxFloats) return false;
+  const held = [...changed.touched].filter((key) => vectors.rowOf.has(key)).length;
+  if ((vectors.live - held + embedded.length) * vectors.dimensions > options.maxFloats) return false;
 
   drop(vectors, changed.touched);
   const { dimensions } = vectors;
@@ -178,4 +173,10 @@ export function applyChanges(
     for (const row of rows) push(text, Number(row.key), row.document_id);
   }
   return true;
+}
+
+/** Over a quarter of the rows held are removed ones: time for a fresh build (searches stay right meanwhile). */
+export function wantsCompaction(copy: MemoryCopy): boolean {
+  const dead = (of: Rows) => of.count - of.live > 16 && (of.count - of.live) * 4 > of.count;
+  return dead(copy.vectors) || (copy.text !== undefined && dead(copy.text));
 }

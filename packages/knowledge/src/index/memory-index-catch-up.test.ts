@@ -177,6 +177,29 @@ describe.each(["sqlite", "postgres"] as const)("memory index catch-up on %s", (k
     expect(behind.counts).toEqual({ fullLoads: 1, catchUps: 1 });
   });
 
+  it("once over a quarter of the rows held are removed ones, loads a compact copy in the background", async () => {
+    const memory = createMemoryIndex(store.db, { text: true, quantizeFrom: 0 });
+    await memory.warm(baseId);
+    const documents = await store.db
+      .selectFrom("knowledge_documents")
+      .select("id")
+      .where("knowledge_base_id", "=", baseId)
+      .orderBy("created_at")
+      .execute();
+    const removed = (await Promise.all(documents.slice(1, 4).map((row) => keysOf(row.id)))).flat();
+    await store.db.transaction().execute((transaction) => index.remove(transaction, baseId, removed));
+    // Right at once (the caught-up copy answers the first search; the compact one, ready in
+    // milliseconds at this size, may answer the later ones), and the same from the compact copy.
+    const kept = [documents[0]?.id as string, documents[5]?.id as string];
+    await expectFresh(memory, 0, kept);
+    expect(memory.counts.catchUps).toBe(1);
+    await expect.poll(() => memory.counts.fullLoads).toBe(2);
+    await expectFresh(memory, 0, kept);
+    const next = await addDocument(["shock wave after compaction"]);
+    await expectFresh(memory, 0, [next.documentId]);
+    expect(memory.counts).toEqual({ fullLoads: 2, catchUps: 2 });
+  });
+
   it("loads whole when the log cannot say: a gap, a version pruned, vectors cleared", async () => {
     const memory = createMemoryIndex(store.db, { text: true, quantizeFrom: 0 });
     await memory.warm(baseId);

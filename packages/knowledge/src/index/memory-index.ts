@@ -2,7 +2,13 @@ import type { Database } from "@nexus/core";
 import type { Kysely } from "kysely";
 import type { IndexHit, IndexScope } from "./chunk-index.ts";
 import { keptChanges, readChunks, readIndexChanges } from "./index-changes.ts";
-import { applyChanges, buildCopy, type CopyOptions, type MemoryCopy } from "./memory-copy.ts";
+import {
+  applyChanges,
+  buildCopy,
+  type CopyOptions,
+  type MemoryCopy,
+  wantsCompaction,
+} from "./memory-copy.ts";
 
 export { bumpIndexVersion } from "./index-changes.ts";
 
@@ -34,9 +40,11 @@ const rerankPool = (limit: number) => Math.max(limit * 12, 384);
  * load's: same hits, same scores, same BM25 statistics (N, average length, document frequencies
  * over the live rows), ties broken by key. The copy is loaded whole on first use, and again when
  * the log cannot bring it up to date: a version pruned from the log (over `keptChanges` behind)
- * or missing, vectors cleared (a new embedder), new vectors of another length, over a quarter
- * of its rows removed, or too many changes at once. A full load takes ~8 s at 100,000 chunks on
- * 2 cores; from `backgroundLoadFrom` chunks it runs in the background while the database answers.
+ * or missing, vectors cleared (a new embedder), new vectors of another length, or too many
+ * chunks added at once. A full load takes ~8 s at 100,000 chunks on 2 cores; from
+ * `backgroundLoadFrom` chunks it runs in the background while the database answers. Once over a
+ * quarter of a copy's rows are removed ones, a fresh copy is loaded in the background while the
+ * caught-up one keeps answering.
  * Vector search: exact cosine over float32 for small bases; from `quantizeFrom` vectors on, int8
  * SIMD scores pick `rerankPool` candidates that are then scored exactly (bench: the same top 50
  * as the exact scan at 100,000 chunks in bench/knowledge-search-latency.ts).
@@ -52,6 +60,8 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
   const bases = new Map<string, { version: number; copy: MemoryCopy | null }>();
   const loading = new Map<string, Promise<MemoryCopy | null>>();
   const catching = new Map<string, Promise<MemoryCopy | null>>();
+  /** Knowledge bases whose copy the log could not bring up to date: they wait for a full load. */
+  const stuck = new Set<string>();
   /** Full loads and catch-ups from the log so far (tests and benches read them). */
   const counts = { fullLoads: 0, catchUps: 0 };
 
@@ -65,9 +75,21 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
       .execute();
     const copy = buildCopy(rows, copyOptions);
     counts.fullLoads++;
-    // A copy caught up past this version meanwhile is kept (this one may be older).
-    if ((bases.get(knowledgeBaseId)?.version ?? -1) < version) bases.set(knowledgeBaseId, { version, copy });
+    // Even where the copy held has caught up past `version` meanwhile: this one is compact, and
+    // the next search brings it up to date from the log.
+    bases.set(knowledgeBaseId, { version, copy });
+    stuck.delete(knowledgeBaseId);
     return copy;
+  }
+
+  function startLoad(knowledgeBaseId: string, version: number): Promise<MemoryCopy | null> {
+    const key = `${knowledgeBaseId}:${version}`;
+    let pending = loading.get(key);
+    if (!pending) {
+      pending = load(knowledgeBaseId, version).finally(() => loading.delete(key));
+      loading.set(key, pending);
+    }
+    return pending;
   }
 
   /** Brings the held copy from its version to `version` by the log; null where it cannot. */
@@ -81,11 +103,14 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
     // Applied synchronously (no search sees half a change), to the copy read from unless a full
     // load replaced it; a copy already past `held.version` takes the same changes unharmed.
     const now = bases.get(knowledgeBaseId);
-    if (now?.copy !== held.copy) return null;
+    if (now?.copy !== held.copy) return now?.copy && now.version >= version ? now.copy : null;
     if (now.version >= version) return now.copy;
     if (!applyChanges(held.copy, changed, rows, copyOptions)) return null;
     now.version = version;
     counts.catchUps++;
+    // Removed rows are skipped, not freed: once they are over a quarter, a fresh copy is built in
+    // the background while this one (right, a little slower) keeps answering.
+    if (wantsCompaction(held.copy)) startLoad(knowledgeBaseId, version).catch(() => {});
     return held.copy;
   }
 
@@ -102,9 +127,8 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
     // Equal, or (a copy loaded after a newer change than the version read) ahead.
     if (cached && cached.version >= version) return cached.copy;
     const key = `${knowledgeBaseId}:${version}`;
-    // While a full load runs (the log could not say), the next searches do not retry the log.
-    const fullLoadRunning = [...loading.keys()].some((pending) => pending.startsWith(`${knowledgeBaseId}:`));
-    if (cached?.copy && !fullLoadRunning) {
+    // Until the full load it needs is done, a copy the log could not bring up to date is not retried.
+    if (cached?.copy && !stuck.has(knowledgeBaseId)) {
       let pending = catching.get(key);
       if (!pending) {
         pending = catchUp(knowledgeBaseId, version).finally(() => catching.delete(key));
@@ -112,12 +136,9 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
       }
       const caught = await pending;
       if (caught) return caught;
+      stuck.add(knowledgeBaseId);
     }
-    let pending = loading.get(key);
-    if (!pending) {
-      pending = load(knowledgeBaseId, version).finally(() => loading.delete(key));
-      loading.set(key, pending);
-    }
+    const pending = startLoad(knowledgeBaseId, version);
     // A large knowledge base loads in the background (~8 s at 100,000 chunks) while the
     // database serves its searches (FTS5, sqlite-vec or the PostgreSQL scan: slower, but
     // current); a small one is loaded before answering, so its results never depend on timing.
