@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createLocalQueue, type Queue } from "@nexus/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type BrowserTasks, browserTaskQueue, createBrowserTasks } from "./browser-tasks.ts";
@@ -158,6 +159,45 @@ describe("recorded tasks", () => {
       async () => expect((await tasks.store.runs(kit.workspaceId, task.id))[0]?.status).toBe("succeeded"),
       { timeout: 20_000, interval: 200 },
     );
+  });
+
+  it("runs a tick handed out again only once its first try stops beating, not beside it", async () => {
+    const task = await tasks.create(kit.workspaceId, shopTask());
+    // Another process's try of this tick, still running: its run exists, started, beating.
+    const jobId = `tick-${task.id}`;
+    const runId = `brun_tick_${createHash("sha256").update(jobId).digest("hex").slice(0, 24)}`;
+    await tasks.store.createRun(kit.workspaceId, task, { id: runId });
+    await tasks.store.startRun(runId);
+    const shopVisits = () => kit.sites.requests.filter((path) => path === "/shop").length;
+    const visitsBefore = shopVisits();
+    const callsBefore = kit.model.calls.length;
+    // The acts replay from the cache the first test filled; only the extraction asks the model.
+    kit.model.load(extractSteps({ status: "Order placed: Red Mug, Blue Pen" }));
+    // The queue hands the tick's job to this process (as BullMQ does when a busy worker's lock lapses).
+    await queue.enqueue(
+      browserTaskQueue,
+      `task:${task.id}`,
+      { workspaceId: kit.workspaceId, taskId: task.id },
+      { jobId },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(shopVisits()).toBe(visitsBefore);
+    expect(kit.model.calls.length).toBe(callsBefore);
+    expect((await tasks.store.findRun(runId))?.finishedAt).toBeNull();
+
+    // The other process goes quiet (it died): this one runs the tick, once.
+    await kit.db
+      .updateTable("browser_task_runs")
+      .set({ heartbeat_at: new Date(Date.now() - 60_000).toISOString() })
+      .where("id", "=", runId)
+      .execute();
+    await vi.waitFor(async () => expect((await tasks.store.findRun(runId))?.finishedAt).not.toBeNull(), {
+      timeout: 20_000,
+      interval: 200,
+    });
+    const run = await tasks.store.findRun(runId);
+    expect(run?.status, run?.error ?? "").toBe("succeeded");
+    expect(shopVisits()).toBe(visitsBefore + 1);
   });
 
   it("queues a run on a process that serves none; the process serving the queue runs it", async () => {

@@ -24,6 +24,8 @@ interface TaskRunJob {
 
 /** How often a caller waiting on a run another process runs looks at the store. */
 const pollMs = 250;
+/** How often a running run renews its heartbeat. */
+const heartbeatMs = 2_000;
 
 /**
  * Recorded tasks: saved and versioned in the store, run on demand (variables in memory only) or
@@ -43,10 +45,16 @@ export function createBrowserTasks(options: {
   serveRuns?: boolean;
   /** Runs at once from the queue; default 1. */
   concurrency?: number;
+  /**
+   * A run whose heartbeat is older than this has lost its process; default 15 s, well past a
+   * heartbeat that a busy machine delays (a stalled job's lock is lost after NEXUS_QUEUE_LOCK_MS).
+   */
+  staleAfterMs?: number;
   onRunError?: (error: unknown) => void;
 }) {
   const store = new TaskStore(options.db);
   const serveRuns = options.serveRuns ?? true;
+  const staleAfterMs = options.staleAfterMs ?? 15_000;
 
   async function validate(workspaceId: string, input: TaskInput) {
     const settings = await getBrowserSettings(options.db, workspaceId);
@@ -85,11 +93,14 @@ export function createBrowserTasks(options: {
     run: BrowserTaskRun,
     variables: Record<string, string>,
   ): Promise<BrowserTaskRun> {
+    const beat = setInterval(() => store.heartbeat(run.id).catch(options.onRunError), heartbeatMs);
     const report = await runTask(options.browser, context, task.definition, {
       variables,
       saveScreenshot: (name, image) => store.saveScreenshot(context.workspaceId, run.id, name, image),
       db: options.db,
-    }).catch((error): TaskReport => failedReport((error as Error).message));
+    })
+      .catch((error): TaskReport => failedReport((error as Error).message))
+      .finally(() => clearInterval(beat));
     try {
       await store.finishRun(run.id, report);
       return await store.getRun(context.workspaceId, run.id);
@@ -138,6 +149,25 @@ export function createBrowserTasks(options: {
     return { run, finished: execute(runContext, task, run, variables) };
   }
 
+  /**
+   * The run as its job finds it, once no other process is running it: a job handed out again
+   * while its first try still runs (BullMQ takes a job back from a worker it has not heard from
+   * within the lock: a busy worker as well as a dead one) waits for that try to end or to stop
+   * beating, so a task runs twice only when its first process is gone.
+   */
+  async function liveTryOf(runId: string) {
+    for (;;) {
+      const run = await store.findRun(runId);
+      const beating =
+        run !== undefined &&
+        run.finishedAt === null &&
+        run.heartbeatAt !== null &&
+        Date.now() - Date.parse(run.heartbeatAt) < staleAfterMs;
+      if (!beating) return run;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   /** A job from the queue: a schedule's tick or a run queued on demand. */
   async function runJob(job: { id: string; data: TaskRunJob }) {
     const { workspaceId, taskId } = job.data;
@@ -145,7 +175,7 @@ export function createBrowserTasks(options: {
     // One run per tick: a job tried again (its worker died) finds the run its first try made.
     const runId =
       job.data.runId ?? `brun_tick_${createHash("sha256").update(job.id).digest("hex").slice(0, 24)}`;
-    const existing = await store.findRun(runId);
+    const existing = await liveTryOf(runId);
     if (existing?.finishedAt) return { runId, status: existing.status };
     const task = await store.get(workspaceId, taskId, existing?.version ?? job.data.version);
     const run = existing ?? (await store.createRun(workspaceId, task, { id: runId }));

@@ -174,6 +174,7 @@ export class TaskStore {
       error: null,
       created_at: new Date().toISOString(),
       finished_at: null,
+      heartbeat_at: null,
     };
     await this.db.insertInto("browser_task_runs").values(run).execute();
     return {
@@ -192,20 +193,38 @@ export class TaskStore {
   async startRun(runId: string): Promise<void> {
     await this.db
       .updateTable("browser_task_runs")
-      .set({ status: "running", report: null, error: null, finished_at: null })
+      .set({
+        status: "running",
+        report: null,
+        error: null,
+        finished_at: null,
+        heartbeat_at: new Date().toISOString(),
+      })
       .where("id", "=", runId)
       .execute();
     await this.db.deleteFrom("browser_run_screenshots").where("run_id", "=", runId).execute();
   }
 
+  /** This process still runs `runId` (see `liveTryOf` in browser-tasks.ts). */
+  async heartbeat(runId: string): Promise<void> {
+    await this.db
+      .updateTable("browser_task_runs")
+      .set({ heartbeat_at: new Date().toISOString() })
+      .where("id", "=", runId)
+      .where("finished_at", "is", null)
+      .execute();
+  }
+
   /** The run with this id in any workspace (a queue job names its run), or undefined. */
-  async findRun(runId: string): Promise<(BrowserTaskRun & { workspaceId: string }) | undefined> {
+  async findRun(
+    runId: string,
+  ): Promise<(BrowserTaskRun & { workspaceId: string; heartbeatAt: string | null }) | undefined> {
     const row = await this.db
       .selectFrom("browser_task_runs")
       .selectAll()
       .where("id", "=", runId)
       .executeTakeFirst();
-    return row ? { ...toRun(row), workspaceId: row.workspace_id } : undefined;
+    return row ? { ...toRun(row), workspaceId: row.workspace_id, heartbeatAt: row.heartbeat_at } : undefined;
   }
 
   async saveScreenshot(workspaceId: string, runId: string, name: string, image: Buffer): Promise<void> {

@@ -62,6 +62,8 @@ export interface BrowserTaskRunTable {
   error: string | null;
   created_at: string;
   finished_at: string | null;
+  /** Renewed every few seconds while a process runs it; a try handed out again waits while it is fresh. */
+  heartbeat_at: string | null;
 }
 
 /** A screenshot a task run took after one of its steps (PNG, base64), readable from any replica. */
