@@ -95,15 +95,17 @@ export function createMemoryIndex(db: Kysely<Database>, options: MemoryIndexOpti
   /** Brings the held copy from its version to `version` by the log; null where it cannot. */
   async function catchUp(knowledgeBaseId: string, version: number): Promise<MemoryCopy | null> {
     const held = bases.get(knowledgeBaseId);
-    if (!held?.copy || held.version > version) return null;
+    if (!held?.copy) return null;
+    if (held.version >= version) return held.copy;
     const changed = await readIndexChanges(db, knowledgeBaseId, held.version, version);
     const size = held.copy.text?.count ?? held.copy.vectors.count;
     if (!changed || changed.added.length > Math.max(keptChanges, size / 4)) return null;
     const rows = await readChunks(db, knowledgeBaseId, changed.added, copyOptions.text);
     // Applied synchronously (no search sees half a change), to the copy read from unless a full
-    // load replaced it; a copy already past `held.version` takes the same changes unharmed.
+    // load replaced it meanwhile (then from that one); a copy already past `held.version` takes
+    // the same changes unharmed.
     const now = bases.get(knowledgeBaseId);
-    if (now?.copy !== held.copy) return now?.copy && now.version >= version ? now.copy : null;
+    if (now?.copy !== held.copy) return catchUp(knowledgeBaseId, version);
     if (now.version >= version) return now.copy;
     if (!applyChanges(held.copy, changed, rows, copyOptions)) return null;
     now.version = version;
