@@ -86,6 +86,58 @@ describe("workflows page", () => {
     expect(unexpectedProblems(problems)).toEqual([]);
   });
 
+  it("pauses at a human-input node, shows its form in the run, and goes on with the action chosen", async () => {
+    const { page, problems } = await harness.signedInPage({ at: "#/workflows", workspace: "agentx" });
+    await page.getByLabel("Workflow DSL file").setInputFiles({
+      name: "approval.yml",
+      mimeType: "text/yaml",
+      buffer: Buffer.from(`app:
+  mode: workflow
+  name: approval
+kind: app
+version: 0.3.1
+workflow:
+  graph:
+    nodes:
+    - id: s
+      data: { type: start, title: Start, variables: [] }
+    - id: ask
+      data:
+        type: human-input
+        title: Approve
+        form_content: Approve the draft?
+        inputs: [{ output_variable_name: comment, type: paragraph, required: true }]
+        user_actions: [{ id: approve, title: Approve }, { id: reject, title: Reject }]
+    - id: yes
+      data: { type: end, title: Approved, outputs: [{ variable: approved, value_selector: [ask, comment] }] }
+    - id: no
+      data: { type: end, title: Rejected, outputs: [{ variable: rejected, value_selector: [ask, comment] }] }
+    edges:
+    - { source: s, target: ask }
+    - { source: ask, sourceHandle: approve, target: yes }
+    - { source: ask, sourceHandle: reject, target: no }
+`),
+    });
+    const notice = page.getByRole("status").filter({ hasText: "Imported" });
+    await notice.waitFor();
+    await notice.getByRole("link", { name: "Open it" }).click();
+    await page.locator(".react-flow__node").first().waitFor();
+
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    const form = page.getByRole("region", { name: "Waiting for your answer" });
+    await form.waitFor({ timeout: 20_000 });
+    await form.getByText("Approve the draft?").waitFor();
+    // The actions wait for the form's required field; the run waits too (its Run button is off).
+    expect(await form.getByRole("button", { name: "Approve" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Running…" }).isDisabled()).toBe(true);
+    await form.getByLabel(/^comment/).fill("ship it");
+    await form.getByRole("button", { name: "Approve" }).click();
+    expect(await runOutputs(page)).toEqual({ approved: "ship it" });
+    await expect.poll(() => form.count()).toBe(0);
+    await page.locator('.wf-trace[data-run-status="succeeded"]').waitFor();
+    expect(unexpectedProblems(problems)).toEqual([]);
+  });
+
   it("shows an iteration's inner nodes inside it and counts their rounds", async () => {
     const { page, problems } = await harness.signedInPage({ at: "#/workflows", workspace: "agentx" });
     await importFixture(page, "array_iteration_formatting_workflow.yml");

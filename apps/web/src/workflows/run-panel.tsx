@@ -1,7 +1,9 @@
 import { type FormEvent, useState } from "react";
+import { messageOf } from "../api-client.ts";
 import { labelOf } from "./node-types.ts";
+import { workflowApi } from "./workflow-api.ts";
 import { formatSeconds } from "./workflow-node.tsx";
-import type { RunView, StartVariable, WorkflowDetail } from "./workflow-types.ts";
+import type { HumanInputForm, RunView, StartVariable, WorkflowDetail } from "./workflow-types.ts";
 
 /** Inputs for a run, the Run button, and the run's trace: each node's status, time and outputs. */
 export function RunPanel({
@@ -62,7 +64,75 @@ export function RunPanel({
           )}
         </div>
       </form>
+      {run?.waiting && run.runId && (
+        <HumanInputPanel key={`${run.runId}:${run.waiting.nodeId}`} runId={run.runId} form={run.waiting} />
+      )}
       {run && <RunTrace run={run} />}
+    </section>
+  );
+}
+
+/** The form of a human-input node the run waits on; an action button answers it and the run goes on. */
+function HumanInputPanel({ runId, form }: { runId: string; form: HumanInputForm }) {
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const missing = form.fields.some((field) => field.required && !values[field.name]?.trim());
+
+  async function answer(action?: string) {
+    setSending(true);
+    setError(null);
+    try {
+      await workflowApi.answerHumanInput(runId, {
+        node_id: form.nodeId,
+        ...(action !== undefined ? { action } : {}),
+        inputs: values,
+      });
+    } catch (failure) {
+      setError(messageOf(failure));
+    } finally {
+      setSending(false);
+    }
+  }
+
+  const actions = form.actions.length > 0 ? form.actions : [{ id: undefined, title: "Submit" }];
+  return (
+    <section className="wf-human-input" aria-label="Waiting for your answer">
+      <h4>{form.title}</h4>
+      {form.formContent && <p>{form.formContent}</p>}
+      {form.fields.map((field) => {
+        const label = `${field.label || field.name}${field.required ? " *" : ""}`;
+        const onChange = (value: string) => setValues((current) => ({ ...current, [field.name]: value }));
+        const value = values[field.name] ?? "";
+        return field.type === "paragraph" ? (
+          <label key={field.name} className="wf-field">
+            {label}
+            <textarea rows={3} value={value} onChange={(event) => onChange(event.target.value)} />
+          </label>
+        ) : (
+          <label key={field.name} className="wf-field">
+            {label}
+            <input value={value} onChange={(event) => onChange(event.target.value)} />
+          </label>
+        );
+      })}
+      <div className="wf-actions">
+        {actions.map((action) => (
+          <button
+            key={action.id ?? "submit"}
+            type="button"
+            disabled={sending || missing}
+            onClick={() => void answer(action.id)}
+          >
+            {action.title}
+          </button>
+        ))}
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useCallback, useRef, useState } from "react";
 import { messageOf } from "../api-client.ts";
 import { type WorkflowEvent, workflowApi } from "./workflow-api.ts";
-import type { RunView } from "./workflow-types.ts";
+import type { HumanInputForm, RunView } from "./workflow-types.ts";
 
 const emptyRun = (): RunView => ({
   runId: null,
@@ -44,6 +44,7 @@ export function applyEvent(run: RunView, event: WorkflowEvent): RunView {
       const previous = run.nodes[nodeId];
       return {
         ...run,
+        waiting: run.waiting?.nodeId === nodeId ? null : run.waiting,
         order: previous ? run.order : [...run.order, nodeId],
         nodes: {
           ...run.nodes,
@@ -61,6 +62,17 @@ export function applyEvent(run: RunView, event: WorkflowEvent): RunView {
         },
       };
     }
+    case "human_input_required":
+      return {
+        ...run,
+        waiting: {
+          nodeId: String(data.node_id),
+          title: String(data.title ?? data.node_id),
+          formContent: String(data.form_content ?? ""),
+          fields: (data.inputs as HumanInputForm["fields"] | undefined) ?? [],
+          actions: (data.actions as HumanInputForm["actions"] | undefined) ?? [],
+        },
+      };
     case "text_chunk":
       return { ...run, text: run.text + String(data.text ?? "") };
     case "message":
@@ -68,13 +80,19 @@ export function applyEvent(run: RunView, event: WorkflowEvent): RunView {
     case "workflow_finished":
       return {
         ...run,
+        waiting: null,
         status: String(data.status ?? "succeeded"),
         outputs: (data.outputs as Record<string, unknown> | null) ?? null,
         error: (data.error as string | null) ?? null,
         elapsedSeconds: Number(data.elapsed_time ?? 0),
       };
     case "error":
-      return { ...run, status: "failed", error: String(event.message ?? data.message ?? "the run failed") };
+      return {
+        ...run,
+        status: "failed",
+        waiting: null,
+        error: String(event.message ?? data.message ?? "the run failed"),
+      };
     default:
       return run;
   }

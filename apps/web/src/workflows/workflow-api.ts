@@ -46,6 +46,15 @@ export const workflowApi = {
         `/api/workflow-runs/${encodeURIComponent(runId)}`,
       )
     ).run,
+  /** Answers the human-input node a run waits on: the form's values and the action chosen. */
+  answerHumanInput: (
+    runId: string,
+    answer: { node_id: string; action?: string; inputs: Record<string, unknown> },
+  ) =>
+    requestJson<unknown>(`/api/workflow-runs/${encodeURIComponent(runId)}/human-input`, {
+      method: "POST",
+      body: answer,
+    }),
   stop: (runId: string) =>
     requestJson<unknown>(`/api/workflow-runs/${encodeURIComponent(runId)}/stop`, {
       method: "POST",

@@ -83,6 +83,17 @@ export interface RunView {
   outputs: Record<string, unknown> | null;
   error: string | null;
   elapsedSeconds: number | null;
+  /** The form of a human-input node the run waits on (from its `human_input_required` event). */
+  waiting?: HumanInputForm | null;
+}
+
+/** What a human-input node asks: its fields become its outputs, the action chosen its branch. */
+export interface HumanInputForm {
+  nodeId: string;
+  title: string;
+  formContent: string;
+  fields: Array<{ name: string; type: string; label: string; required: boolean }>;
+  actions: Array<{ id: string; title: string }>;
 }
 
 /** A stored run (GET /api/workflows/:id/runs). */
