@@ -122,6 +122,10 @@ workflow:
     await notice.waitFor();
     await notice.getByRole("link", { name: "Open it" }).click();
     await page.locator(".react-flow__node").first().waitFor();
+    // The node has a handle per action, and its two branches are drawn from them.
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(3);
+    const ask = page.locator('.react-flow__node[data-id="ask"] .react-flow__handle.source');
+    expect(await ask.count()).toBe(2);
 
     await page.getByRole("button", { name: "Run", exact: true }).click();
     const form = page.getByRole("region", { name: "Waiting for your answer" });

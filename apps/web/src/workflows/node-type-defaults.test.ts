@@ -2,7 +2,7 @@ import { comparisonOperators as implemented } from "@nexus/workflows/node-option
 import { nodeDataProblem } from "@nexus/workflows/node-schemas";
 import { describe, expect, it } from "vitest";
 import { comparisonOperators, unaryOperators } from "./condition-list.tsx";
-import { nodeTypes } from "./node-types.ts";
+import { nodeTypes, sourceHandlesOf } from "./node-types.ts";
 
 describe("the data the editor adds nodes with", () => {
   it("passes the server's settings checks for every node type", () => {
@@ -16,5 +16,16 @@ describe("the data the editor adds nodes with", () => {
 
   it("offers only comparison operators the engine implements", () => {
     expect(implemented).toEqual(expect.arrayContaining([...comparisonOperators, ...unaryOperators]));
+  });
+
+  it("gives a human-input node one branch handle per action (none: one plain handle)", () => {
+    const defaults = nodeTypes.find((info) => info.type === "human-input")?.defaults();
+    expect(sourceHandlesOf({ type: "human-input", title: "Ask", ...defaults })).toEqual([
+      { id: "approve", label: "Approve" },
+      { id: "reject", label: "Reject" },
+    ]);
+    expect(sourceHandlesOf({ type: "human-input", title: "Ask", user_actions: [] })).toEqual([
+      { id: "source", label: "" },
+    ]);
   });
 });

@@ -157,13 +157,25 @@ export const nodeTypes: NodeTypeInfo[] = [
     label: "Document extractor",
     defaults: () => ({ variable_selector: [], is_array_file: false }),
   },
+  {
+    type: "human-input",
+    label: "Human input",
+    defaults: () => ({
+      form_content: "",
+      inputs: [],
+      user_actions: [
+        { id: "approve", title: "Approve" },
+        { id: "reject", title: "Reject" },
+      ],
+    }),
+  },
 ];
 
 export function labelOf(type: string): string {
   return nodeTypes.find((info) => info.type === type)?.label ?? type;
 }
 
-/** The handles edges leave a node from: one per if-else case / class, plus a fail branch. */
+/** The handles edges leave a node from: one per if-else case / class / human-input action, plus a fail branch. */
 export function sourceHandlesOf(data: NodeData): { id: string; label: string }[] {
   let handles: { id: string; label: string }[];
   if (data.type === "end") handles = [];
@@ -181,6 +193,16 @@ export function sourceHandlesOf(data: NodeData): { id: string; label: string }[]
     handles = classes.map((item, index) => ({
       id: String(item.id ?? index),
       label: item.name || `Class ${index + 1}`,
+    }));
+  } else if (
+    data.type === "human-input" &&
+    Array.isArray(data.user_actions) &&
+    data.user_actions.length > 0
+  ) {
+    // The action a person chooses is the branch taken.
+    handles = (data.user_actions as { id?: string; title?: string }[]).map((action, index) => ({
+      id: String(action.id ?? index),
+      label: action.title || String(action.id ?? `Action ${index + 1}`),
     }));
   } else handles = [{ id: "source", label: "" }];
   if (data.error_strategy === "fail-branch") handles.push({ id: "fail-branch", label: "FAIL" });
