@@ -395,16 +395,26 @@ describe.each(serverBackends)("workflows API on $store (redis: $redis)", (backen
     }
     const runId = (JSON.parse(/data: (.*)/.exec(text)?.[1] ?? "{}") as { workflow_run_id: string })
       .workflow_run_id;
-    const paused = (await (await server.call(`/api/workflow-runs/${runId}`, { key })).json()) as {
-      run: { status: string };
-    };
-    expect(paused.run.status).toBe("paused");
+    // Paused is stored as the form goes out; on a worker, a moment after it arrives here.
+    await expect
+      .poll(
+        async () =>
+          (
+            (await (await server.call(`/api/workflow-runs/${runId}`, { key })).json()) as {
+              run: { status: string };
+            }
+          ).run.status,
+      )
+      .toBe("paused");
     const answer = (json: unknown, as = key) =>
       server.call(`/api/workflow-runs/${runId}/human-input`, { method: "POST", key: as, json });
     expect((await answer({ node_id: "s", inputs: {} })).status).toBe(409);
     expect(
       (await answer({ node_id: "ask", action: "approve", inputs: { comment: "x" } }, otherKey)).status,
     ).toBe(404);
+    const incomplete = await answer({ node_id: "ask", action: "approve", inputs: {} });
+    expect(incomplete.status).toBe(400);
+    expect((await errorOf(incomplete)).message).toBe("The answer has no 'comment', which the form requires");
     const answered = await answer({ node_id: "ask", action: "approve", inputs: { comment: "ship it" } });
     expect(answered.status).toBe(200);
     for (;;) {

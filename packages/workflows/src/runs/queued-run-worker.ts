@@ -67,7 +67,12 @@ export async function runQueuedJob(runtime: RunRuntime, job: QueuedRun): Promise
   // Answers to its human-input nodes come through the process that took the request.
   const stopAnswers = events
     ? await events.subscribe<HumanInputMessage>(humanInputTopic(row.id), ({ payload }) => {
-        runtime.humanInput.answer(row.id, payload.nodeId, payload.answer);
+        try {
+          runtime.humanInput.answer(row.id, payload.nodeId, payload.answer);
+        } catch (error) {
+          // Checked where it was sent; one that does not fit leaves the node waiting.
+          runtime.options.onError?.(error, `answering human input of run ${row.id}`);
+        }
       })
     : undefined;
   // Once this worker stops the run to shut down, its followers hear nothing more from here:

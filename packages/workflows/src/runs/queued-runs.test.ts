@@ -151,6 +151,10 @@ describe("workflow runs on worker processes (Redis, PostgreSQL)", () => {
         values: { comment: "x" },
       }),
     ).toBe(false);
+    // An answer the form cannot take is refused here, with the reason, before it goes to the worker.
+    expect(() =>
+      service.answerHumanInput(workspace, runId, "ask", { action: "approve", values: {} }),
+    ).toThrow("The answer has no 'comment', which the form requires");
     expect(
       service.answerHumanInput(workspace, runId, "ask", {
         action: "approve",

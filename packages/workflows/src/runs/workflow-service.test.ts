@@ -250,6 +250,17 @@ describe.each(["sqlite", "postgres"] as const)("workflow service on %s", (kind) 
         values: { comment: "x" },
       }),
     ).toBe(false);
+    // An answer the form cannot take is refused with the reason, and the node keeps waiting.
+    expect(() =>
+      service.answerHumanInput(workspace, live.identity.runId, "ask", { action: "reject", values: {} }),
+    ).toThrow("The answer has no 'comment', which the form requires");
+    expect(() =>
+      service.answerHumanInput(workspace, live.identity.runId, "ask", {
+        action: "maybe",
+        values: { comment: "x" },
+      }),
+    ).toThrow("'maybe' is not one of this form's actions (approve, reject)");
+    expect((await getRunWithNodes(store.db, workspace, live.identity.runId)).status).toBe("paused");
     expect(
       service.answerHumanInput(workspace, live.identity.runId, "ask", {
         action: "reject",

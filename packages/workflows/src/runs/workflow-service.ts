@@ -11,7 +11,7 @@ import { heartbeat, type NewRun } from "../store/run-repository.ts";
 import type { StoredWorkflow, WorkflowSummary } from "../store/workflow-repository.ts";
 import { type DifyEvent, type RunIdentity, workflowStartedEvent } from "./dify-events.ts";
 import { FinishedRunWriter } from "./finished-run-writer.ts";
-import { HumanInputWaits } from "./human-input-waits.ts";
+import { type HumanInputForm, HumanInputWaits, humanInputAnswerProblem } from "./human-input-waits.ts";
 import { LiveRun } from "./live-run.ts";
 import { LiveRuns } from "./live-runs.ts";
 import { runQueuedJob } from "./queued-run-worker.ts";
@@ -117,6 +117,7 @@ export class WorkflowService {
   /**
    * Answers a human-input node of a run paused here, or on the worker this process dispatched
    * it to (the answer goes to that worker over the event bus); false when nothing waits for it.
+   * Throws a 400 naming why when the answer does not fit the form (the node keeps waiting).
    */
   answerHumanInput(workspaceId: string, runId: string, nodeId: string, answer: HumanInputAnswer): boolean {
     const run = this.runs.get(runId);
@@ -136,6 +137,15 @@ export class WorkflowService {
       .some((event) => event.event === "node_finished" && nodeIdOf(event) === nodeId);
     const answered = this.answeredOnWorkers.get(run) ?? new Set<number>();
     if (answeredSince || answered.has(asked)) return false;
+    const form = (run.events[asked] as { data?: { inputs?: unknown; actions?: unknown } }).data;
+    const problem = humanInputAnswerProblem(
+      {
+        fields: (form?.inputs ?? []) as HumanInputForm["fields"],
+        actions: (form?.actions ?? []) as HumanInputForm["actions"],
+      },
+      answer,
+    );
+    if (problem) throw invalidRequest(problem);
     answered.add(asked);
     this.answeredOnWorkers.set(run, answered);
     events
