@@ -242,6 +242,10 @@ describe.each(serverBackends)("workflows API on $store (redis: $redis)", (backen
     expect(blank).not.toContain("sk-export-secret");
     const whole = await server.call(`/api/workflows/${secretId}/export?include_secret=true`, { key });
     expect(await whole.text()).toContain("sk-export-secret");
+    // The workflow's detail shows the variable, not its value.
+    const shown = await (await server.call(`/api/workflows/${secretId}`, { key })).text();
+    expect(shown).toContain("api_key");
+    expect(shown).not.toContain("sk-export-secret");
   });
 
   it("refuses bad input with Dify-shaped errors, and the server stays up", async () => {

@@ -22,6 +22,7 @@ import {
   WorkflowService,
   WorkflowTriggers,
   warmUpCodeSandbox,
+  withoutSecretValues,
 } from "@nexus/workflows";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -114,7 +115,8 @@ function detailOf(stored: StoredWorkflow) {
     ...stored.summary,
     graph: stored.definition.graph,
     inputs: startVariablesOf(stored.definition),
-    environmentVariables: stored.definition.environmentVariables,
+    // Secret values stay in the engine; the API shows their declarations.
+    environmentVariables: withoutSecretValues(stored.definition.environmentVariables),
     conversationVariables: stored.definition.conversationVariables,
   };
 }

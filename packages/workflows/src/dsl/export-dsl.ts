@@ -27,7 +27,7 @@ export function exportDsl(definition: WorkflowDefinition, options: ExportOptions
       conversation_variables: definition.conversationVariables,
       environment_variables: options.includeSecrets
         ? definition.environmentVariables
-        : definition.environmentVariables.map(withoutSecret),
+        : withoutSecretValues(definition.environmentVariables),
       features,
       graph: {
         ...definition.graph,
@@ -45,7 +45,12 @@ function withoutMark(node: GraphNode): GraphNode {
   return { ...node, data: data as GraphNode["data"] };
 }
 
-/** As Dify exports without `include_secret`: a secret variable keeps its declaration, not its value. */
-function withoutSecret(variable: DeclaredVariable): DeclaredVariable {
-  return variable.value_type === "secret" ? { ...variable, value: "" } : variable;
+/**
+ * Environment variables as shown outside the engine (exports without `include_secret`, the API):
+ * a secret keeps its declaration, not its value.
+ */
+export function withoutSecretValues(variables: DeclaredVariable[]): DeclaredVariable[] {
+  return variables.map((variable) =>
+    variable.value_type === "secret" ? { ...variable, value: "" } : variable,
+  );
 }
