@@ -74,6 +74,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       dispatch: { queue, events },
       events,
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
+      limits: { maxSteps: config.workflowMaxSteps, maxDurationMs: config.workflowMaxDurationMs },
       onError: (error, context) => logger.error({ err: error }, `workflows: ${context}`),
     });
     serveWorkflowRuns(queue, service, { concurrency: config.workerConcurrency });

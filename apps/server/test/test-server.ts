@@ -38,6 +38,8 @@ export interface TestServerOptions {
   discoveryPorts?: string;
   /** `NEXUS_SHUTDOWN_GRACE_MS` for the server; default Nexus's own. */
   shutdownGraceMs?: number;
+  /** More settings, as environment variables. */
+  env?: Record<string, string>;
 }
 
 /** A real server on a free port over a fresh database, logging into memory. */
@@ -66,6 +68,7 @@ export async function startTestServer(
       ? { NEXUS_SHUTDOWN_GRACE_MS: String(options.shutdownGraceMs) }
       : {}),
     ...(options.openaiUpstreams ? { NEXUS_OPENAI_UPSTREAMS: JSON.stringify(options.openaiUpstreams) } : {}),
+    ...options.env,
   });
   const nexus = await startNexus(config, {
     logger: createLogger("info", sink),

@@ -111,3 +111,33 @@ describe("workflow settings checks over the API", () => {
     expect((await server.call("/healthz", {})).status).toBe(200);
   });
 });
+
+describe("run limits from the server's settings", () => {
+  let server: TestServer;
+  let key: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(undefined, { env: { NEXUS_WORKFLOW_MAX_STEPS: "2" } });
+    key = await server.key("ai-workflow");
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("stops a run at NEXUS_WORKFLOW_MAX_STEPS, naming the node", async () => {
+    const imported = await server.call("/api/workflows/import", {
+      method: "POST",
+      key,
+      json: { yaml: fixture("conditional_hello_branching_workflow.yml") },
+    });
+    const { workflow } = (await imported.json()) as { workflow: { id: string } };
+    const ran = await server.call(`/api/workflows/${workflow.id}/runs`, {
+      method: "POST",
+      key,
+      json: { inputs: { query: "hello" }, response_mode: "blocking" },
+    });
+    const { data } = (await ran.json()) as { data: { status: string; error: string } };
+    expect(data.status).toBe("failed");
+    expect(data.error).toMatch(/reached its limit of 2 steps at node/);
+  });
+});

@@ -104,6 +104,8 @@ describe("loadConfig", () => {
       workerConcurrency: 32,
       queueLockMs: 30_000,
       workflowHttpAllowedHosts: [],
+      workflowMaxSteps: 500,
+      workflowMaxDurationMs: 1_200_000,
     });
     expect(defaults.redisPrefix).toBeUndefined();
     expect(defaults.pythonPath).toBeUndefined();
@@ -116,6 +118,8 @@ describe("loadConfig", () => {
       NEXUS_WORKER_CONCURRENCY: "8",
       NEXUS_QUEUE_LOCK_MS: "2000",
       NEXUS_WORKFLOW_HTTP_ALLOWED_HOSTS: " 127.0.0.1 , stub:8080,",
+      NEXUS_WORKFLOW_MAX_STEPS: "50",
+      NEXUS_WORKFLOW_MAX_DURATION_MS: "60000",
       NEXUS_PYTHON: "/usr/bin/python3",
       NEXUS_PYTHON_MAX_CONCURRENCY: "4",
     });
@@ -126,6 +130,8 @@ describe("loadConfig", () => {
       workerConcurrency: 8,
       queueLockMs: 2000,
       workflowHttpAllowedHosts: ["127.0.0.1", "stub:8080"],
+      workflowMaxSteps: 50,
+      workflowMaxDurationMs: 60_000,
       pythonPath: "/usr/bin/python3",
       pythonMaxConcurrency: 4,
     });
@@ -136,6 +142,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NEXUS_REDIS_PREFIX: "a:b" })).toThrow(/NEXUS_REDIS_PREFIX must be/);
     expect(() => loadConfig({ NEXUS_WORKER_CONCURRENCY: "0" })).toThrow(/between 1 and 1000/);
     expect(() => loadConfig({ NEXUS_QUEUE_LOCK_MS: "10" })).toThrow(/between 1000 and 600000/);
+    expect(() => loadConfig({ NEXUS_WORKFLOW_MAX_STEPS: "0" })).toThrow(
+      /NEXUS_WORKFLOW_MAX_STEPS must be between 1 and 100000/,
+    );
+    expect(() => loadConfig({ NEXUS_WORKFLOW_MAX_DURATION_MS: "soon" })).toThrow(
+      /NEXUS_WORKFLOW_MAX_DURATION_MS must be a number of milliseconds/,
+    );
     expect(() => loadConfig({ NEXUS_PYTHON_MAX_CONCURRENCY: "many" })).toThrow(
       /NEXUS_PYTHON_MAX_CONCURRENCY must be a number/,
     );

@@ -108,6 +108,18 @@ const environmentSchema = z.object({
     .max(600_000, "must be between 1000 and 600000 milliseconds")
     .default(30_000),
   NEXUS_WORKFLOW_HTTP_ALLOWED_HOSTS: z.string().optional(),
+  NEXUS_WORKFLOW_MAX_STEPS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 100000")
+    .max(100_000, "must be between 1 and 100000")
+    .default(500),
+  NEXUS_WORKFLOW_MAX_DURATION_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(1000, "must be between 1000 and 86400000 milliseconds")
+    .max(86_400_000, "must be between 1000 and 86400000 milliseconds")
+    .default(1_200_000),
   NEXUS_PYTHON: z.string().min(1, "must not be empty").optional(),
   NEXUS_PYTHON_MAX_CONCURRENCY: z.coerce
     .number({ error: "must be a number" })
@@ -173,6 +185,10 @@ export interface Config {
   queueLockMs: number;
   /** Private hosts workflow http-request nodes may call (`host` or `host:port`); none by default. */
   workflowHttpAllowedHosts: string[];
+  /** Most node runs one workflow run may make (Dify's WORKFLOW_MAX_EXECUTION_STEPS); 500 by default. */
+  workflowMaxSteps: number;
+  /** Longest a workflow run may take, in ms (Dify's WORKFLOW_MAX_EXECUTION_TIME); 20 minutes by default. */
+  workflowMaxDurationMs: number;
   /** Python interpreter for code nodes; unset: `python3` on the PATH. */
   pythonPath?: string;
   /** Code-node Python processes at once; unset: max(8, 4 × CPUs). */
@@ -284,6 +300,8 @@ export function loadConfig(
     workerConcurrency: env.NEXUS_WORKER_CONCURRENCY,
     queueLockMs: env.NEXUS_QUEUE_LOCK_MS,
     workflowHttpAllowedHosts: listOf(env.NEXUS_WORKFLOW_HTTP_ALLOWED_HOSTS),
+    workflowMaxSteps: env.NEXUS_WORKFLOW_MAX_STEPS,
+    workflowMaxDurationMs: env.NEXUS_WORKFLOW_MAX_DURATION_MS,
     pythonPath: env.NEXUS_PYTHON,
     pythonMaxConcurrency: env.NEXUS_PYTHON_MAX_CONCURRENCY,
     browserChromiumPath: env.NEXUS_BROWSER_CHROMIUM ?? env.NEXUS_CHROMIUM_PATH ?? "/usr/bin/chromium",

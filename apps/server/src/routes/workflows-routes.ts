@@ -160,6 +160,7 @@ export function workflowsRoutes(
       ...(dispatch ? { dispatch } : {}),
       events: dependencies.events,
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
+      limits: { maxSteps: config.workflowMaxSteps, maxDurationMs: config.workflowMaxDurationMs },
       onError: (error, context) => logger.error({ err: error }, `workflows: ${context}`),
     });
     // Runs whose process died (kill -9, a lost replica) are taken over and resumed: at start,
