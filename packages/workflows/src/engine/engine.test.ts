@@ -207,6 +207,56 @@ describe("workflow engine", () => {
     expect(stopped.status).toBe("stopped");
   });
 
+  it("does not count a human-input node's wait against the run's time limit", async () => {
+    const definition = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        ["ask", { type: "human-input", title: "Ask", inputs: [], user_actions: [] }],
+        ["slow", { type: "test-wait", ms: 150 }],
+        ["e", { type: "end", outputs: [{ variable: "waited", value_selector: ["slow", "waited"] }] }],
+      ],
+      [
+        ["s", "ask"],
+        ["ask", "slow"],
+        ["slow", "e"],
+      ],
+    );
+    const answeredLater = (ms: number) => ({
+      services: {
+        workspaceId: "ws",
+        apiKeyId: null,
+        mode: definition.mode,
+        awaitHumanInput: () =>
+          new Promise<{ values: Record<string, unknown> }>((resolve) =>
+            setTimeout(() => resolve({ values: {} }), ms),
+          ),
+      },
+      limits: { maxDurationMs: 400 },
+    });
+    // A person answers after 600 ms, past the run's 400 ms: the run's own work still fits.
+    expect(await run(definition, answeredLater(600))).toMatchObject({
+      status: "succeeded",
+      outputs: { waited: 150 },
+    });
+    // The time limit still holds for the rest of the run.
+    const slow = buildDefinition(
+      [
+        ["s", { type: "start", variables: [] }],
+        ["ask", { type: "human-input", title: "Ask", inputs: [], user_actions: [] }],
+        ["slow", { type: "test-wait", ms: 800 }],
+        ["e", { type: "end", outputs: [] }],
+      ],
+      [
+        ["s", "ask"],
+        ["ask", "slow"],
+        ["slow", "e"],
+      ],
+    );
+    const outcome = await run(slow, answeredLater(100));
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toMatch(/exceeded its limit of 0 s/);
+  });
+
   it("deeply nested iterations stop at the step limit, naming the node", async () => {
     const level = (id: string, parent?: string) => ({
       type: "iteration",

@@ -347,6 +347,7 @@ async function runOnce(
   const onAbort = () => nodeController.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  const resumeDeadline = definition.waitsForPeople ? run.pauseDeadline?.() : undefined;
   const context: NodeContext = {
     node,
     pool,
@@ -387,6 +388,7 @@ async function runOnce(
     return await work;
   } finally {
     if (timer) clearTimeout(timer);
+    resumeDeadline?.();
     signal.removeEventListener("abort", onAbort);
   }
 }

@@ -28,6 +28,11 @@ export interface RunState {
   mode: WorkflowMode;
   limits: RunLimits;
   deadline: number;
+  /**
+   * Stops the run's clock while a node waits for a person (human-input); call what it returns
+   * when the wait ends, and the deadline moves on by the time waited.
+   */
+  pauseDeadline?: () => () => void;
   signal: AbortSignal;
   steps: number;
   tokens: number;

@@ -145,11 +145,34 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunOutco
   const onOuterAbort = () => controller.abort(outer?.reason ?? new Error("The run was stopped"));
   if (outer?.aborted) onOuterAbort();
   else outer?.addEventListener("abort", onOuterAbort, { once: true });
-  const deadlineTimer = setTimeout(() => {
-    run.stopReason = `The run exceeded its limit of ${Math.round(limits.maxDurationMs / 1000)} s`;
-    controller.abort(new Error(run.stopReason));
-  }, limits.maxDurationMs);
-  deadlineTimer.unref?.();
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  const armDeadline = () => {
+    deadlineTimer = setTimeout(
+      () => {
+        run.stopReason = `The run exceeded its limit of ${Math.round(limits.maxDurationMs / 1000)} s`;
+        controller.abort(new Error(run.stopReason));
+      },
+      Math.max(0, run.deadline - Date.now()),
+    );
+    deadlineTimer.unref?.();
+  };
+  // Time spent waiting for people (human-input) does not count against the run's limit.
+  let waitingForPeople = 0;
+  let pausedSince = 0;
+  const pauseDeadline = () => {
+    if (waitingForPeople++ === 0) {
+      pausedSince = Date.now();
+      clearTimeout(deadlineTimer);
+    }
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      if (--waitingForPeople > 0) return;
+      run.deadline += Date.now() - pausedSince;
+      if (!controller.signal.aborted) armDeadline();
+    };
+  };
 
   let answer = "";
   const onEvent = options.onEvent;
@@ -162,6 +185,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunOutco
     mode: definition.mode,
     limits,
     deadline: startedAt + limits.maxDurationMs,
+    pauseDeadline,
     signal: controller.signal,
     steps: 0,
     tokens: 0,
@@ -175,6 +199,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunOutco
       `${options.system.workflow_run_id}-${options.resume ? "r" : ""}${++executionCounter}`,
     ...(options.resume ? { resume: options.resume.completed, interrupted: options.resume.interrupted } : {}),
   };
+
+  armDeadline();
 
   const pool = new VariablePool();
   pool.setScope("sys", { files: [], ...options.system });
