@@ -24,6 +24,7 @@ export * from "./runs/run-recorder.ts";
 export * from "./runs/triggers.ts";
 export * from "./runs/workflow-service.ts";
 export * from "./sandbox/run-code.ts";
+export * from "./store/api-trigger-paths.ts";
 export * from "./store/app-keys.ts";
 export * from "./store/conversation-repository.ts";
 export * from "./store/run-repository.ts";

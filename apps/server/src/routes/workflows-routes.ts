@@ -31,6 +31,7 @@ import { principalOf } from "../plugins/authentication.ts";
 import { difyAppRoutes } from "./dify-app-routes.ts";
 import { mcpServerRoutes } from "./mcp-server-routes.ts";
 import { authErrors, errorSchema } from "./schemas.ts";
+import { apiTriggerPrefix, workflowApiTriggerRoutes } from "./workflow-api-trigger-routes.ts";
 import { resumeAfter, sendRunEvents } from "./workflow-event-stream.ts";
 import { replyToRun } from "./workflow-run-replies.ts";
 import {
@@ -559,9 +560,11 @@ export function workflowsRoutes(
     const triggerSchema = z.object({
       id: z.string(),
       workflowId: z.string(),
-      kind: z.enum(["webhook", "cron", "event"]),
+      kind: z.enum(["api", "webhook", "cron", "event"]),
       cron: z.string().optional(),
       topic: z.string().optional(),
+      method: z.string().optional(),
+      path: z.string().optional(),
       inputs: z.record(z.string(), z.unknown()),
       createdAt: z.string(),
     });
@@ -572,25 +575,33 @@ export function workflowsRoutes(
         schema: {
           tags,
           summary:
-            "Add a trigger: webhook (a secret URL, shown once), cron (UTC) or event (a core.events topic)",
+            "Add a trigger: api (a route of the workspace: method and path; 409 if taken), webhook (a secret URL, shown once), cron (UTC) or event (a core.events topic)",
           params: idParams,
           body: z.object({
-            kind: z.enum(["webhook", "cron", "event"]),
+            kind: z.enum(["api", "webhook", "cron", "event"]),
             cron: z.string().max(200).optional(),
             topic: z.string().max(200).optional(),
+            method: z.string().max(10).optional(),
+            path: z.string().max(300).optional(),
             inputs: z.record(z.string(), z.unknown()).optional(),
           }),
           response: {
             201: z.object({ trigger: triggerSchema, url: z.string().optional() }),
             404: errorSchema,
+            409: errorSchema,
             ...authErrors,
           },
         },
       },
       async (request, reply) => {
-        const { workspaceId } = principalOf(request, "admin");
+        const { workspaceId, workspaceSlug } = principalOf(request, "admin");
         const { trigger, token } = await triggers.create(workspaceId, request.params.id, request.body);
-        return reply.code(201).send({ trigger, ...(token ? { url: `/hooks/workflows/${token}` } : {}) });
+        const url = token
+          ? `/hooks/workflows/${token}`
+          : trigger.path
+            ? `${apiTriggerPrefix}/${workspaceSlug}${trigger.path}`
+            : undefined;
+        return reply.code(201).send({ trigger, ...(url ? { url } : {}) });
       },
     );
 
@@ -654,6 +665,7 @@ export function workflowsRoutes(
     );
 
     await app.register(difyAppRoutes({ db, service, appKeys }));
+    await app.register(workflowApiTriggerRoutes({ db, service }));
     await app.register(mcpServerRoutes({ servers: mcpServers, allowedHosts }));
   };
 }

@@ -31,12 +31,14 @@ export interface WorkflowTriggerTable {
   id: string;
   workspace_id: string;
   workflow_id: string;
-  /** webhook, cron or event. */
+  /** api, webhook, cron or event. */
   kind: string;
-  /** JSON: `{ cron, inputs }`, `{ topic, inputs }` or `{ inputs }`. */
+  /** JSON: `{ cron, inputs }`, `{ topic, inputs }`, `{ method, path, inputs }` or `{ inputs }`. */
   config: string;
   /** webhook: SHA-256 of the secret in its URL. */
   token_hash: string | null;
+  /** api: the route's shape, `POST /orders/:` (migration 0018); unique in the workspace. */
+  route: string | null;
   created_at: string;
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Database, type EventBus, invalidRequest, type Queue } from "@nexus/core";
 import type { Kysely } from "kysely";
+import { parseApiRoute } from "../store/api-trigger-paths.ts";
 import {
   createTrigger,
   deleteTrigger,
@@ -24,7 +25,8 @@ const cronPattern = /^(\S+\s+){4,5}\S+$/;
 const topicPattern = /^[A-Za-z0-9_.:-]{1,200}\*?$/;
 
 /**
- * Starts workflows from triggers (Motia's steps): webhooks (a secret URL), cron (a core.queue
+ * Starts workflows from triggers (Motia's steps): api routes (answered by the server's
+ * `/api/apps/<workspace-slug>/...` route), webhooks (a secret URL), cron (a core.queue
  * repeatable job: one run per tick across all replicas) and events (a core.events topic; every
  * replica hears an event, and the queue's job id, derived from the event, lets one run it).
  */
@@ -53,9 +55,26 @@ export class WorkflowTriggers {
   async create(
     workspaceId: string,
     workflowId: string,
-    fields: { kind: TriggerKind; cron?: string; topic?: string; inputs?: Record<string, unknown> },
+    fields: {
+      kind: TriggerKind;
+      cron?: string;
+      topic?: string;
+      method?: string;
+      path?: string;
+      inputs?: Record<string, unknown>;
+    },
   ): Promise<{ trigger: Trigger; token?: string }> {
     await getWorkflow(this.db, workspaceId, workflowId);
+    if (fields.kind === "api") {
+      // An api trigger is a row and nothing else: the server's route reads it on each request.
+      return createTrigger(this.db, {
+        workspaceId,
+        workflowId,
+        kind: "api",
+        api: parseApiRoute(fields.method, fields.path),
+        ...(fields.inputs ? { inputs: fields.inputs } : {}),
+      });
+    }
     if (fields.kind === "cron" && !(fields.cron && cronPattern.test(fields.cron.trim()))) {
       throw invalidRequest(
         "A cron trigger needs a cron expression of 5 or 6 fields, e.g. '*/5 * * * *'",

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { type Database, hashApiKey, newId, notFound } from "@nexus/core";
+import { conflict, type Database, hashApiKey, newId, notFound } from "@nexus/core";
 import type { Kysely } from "kysely";
+import { type ApiRoute, matchApiRoute } from "./api-trigger-paths.ts";
 
-export type TriggerKind = "webhook" | "cron" | "event";
+export type TriggerKind = "api" | "webhook" | "cron" | "event";
 
 export interface Trigger {
   id: string;
@@ -12,6 +13,9 @@ export interface Trigger {
   /** cron: the expression (UTC); event: the topic (a trailing `*` matches a prefix). */
   cron?: string;
   topic?: string;
+  /** api: the method and the path under `/api/apps/<workspace-slug>` (`/orders/:id`). */
+  method?: string;
+  path?: string;
   /** Inputs every run starts with (a webhook's body and an event's payload go on top). */
   inputs: Record<string, unknown>;
   createdAt: string;
@@ -21,6 +25,8 @@ function triggerOf(row: Database["workflow_triggers"]): Trigger {
   const config = JSON.parse(row.config) as {
     cron?: string;
     topic?: string;
+    method?: string;
+    path?: string;
     inputs?: Record<string, unknown>;
   };
   return {
@@ -30,12 +36,17 @@ function triggerOf(row: Database["workflow_triggers"]): Trigger {
     kind: row.kind as TriggerKind,
     ...(config.cron ? { cron: config.cron } : {}),
     ...(config.topic ? { topic: config.topic } : {}),
+    ...(config.method ? { method: config.method } : {}),
+    ...(config.path ? { path: config.path } : {}),
     inputs: config.inputs ?? {},
     createdAt: row.created_at,
   };
 }
 
-/** Adds a trigger; a webhook's secret token is returned once (only its hash is stored). */
+/**
+ * Adds a trigger; a webhook's secret token is returned once (only its hash is stored). An api
+ * trigger's route (checked by parseApiRoute) is unique in the workspace: a second one is a conflict.
+ */
 export async function createTrigger(
   db: Kysely<Database>,
   fields: {
@@ -44,6 +55,7 @@ export async function createTrigger(
     kind: TriggerKind;
     cron?: string;
     topic?: string;
+    api?: ApiRoute;
     inputs?: Record<string, unknown>;
   },
 ): Promise<{ trigger: Trigger; token?: string }> {
@@ -56,13 +68,62 @@ export async function createTrigger(
     config: JSON.stringify({
       ...(fields.cron ? { cron: fields.cron } : {}),
       ...(fields.topic ? { topic: fields.topic } : {}),
+      ...(fields.api ? { method: fields.api.method, path: fields.api.path } : {}),
       inputs: fields.inputs ?? {},
     }),
     token_hash: token ? hashApiKey(token) : null,
+    route: fields.api?.route ?? null,
     created_at: new Date().toISOString(),
   };
-  await db.insertInto("workflow_triggers").values(row).execute();
+  const api = fields.api;
+  const taken = () =>
+    conflict(`The route ${api?.method} ${api?.path} is taken in this workspace; delete its trigger first`);
+  if (api && (await routeTaken(db, fields.workspaceId, api.route))) throw taken();
+  try {
+    await db.insertInto("workflow_triggers").values(row).execute();
+  } catch (error) {
+    // Two requests racing for the same route: the unique index decides.
+    if (api && (await routeTaken(db, fields.workspaceId, api.route))) throw taken();
+    throw error;
+  }
   return { trigger: triggerOf(row), ...(token ? { token } : {}) };
+}
+
+async function routeTaken(db: Kysely<Database>, workspaceId: string, route: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("workflow_triggers")
+    .select("id")
+    .where("workspace_id", "=", workspaceId)
+    .where("route", "=", route)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The api trigger of a workspace that answers `method` at `path` (below the workspace's prefix),
+ * with the path's parameters; a literal segment wins over a parameter where both match.
+ */
+export async function findApiTrigger(
+  db: Kysely<Database>,
+  workspaceId: string,
+  method: string,
+  path: string,
+): Promise<{ trigger: Trigger; params: Record<string, string> } | undefined> {
+  const segments = path.replace(/^\//, "").replace(/\/$/, "").split("/");
+  const rows = await db
+    .selectFrom("workflow_triggers")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("kind", "=", "api")
+    .where("route", "like", `${method.toUpperCase()} /%`)
+    .execute();
+  let best: { trigger: Trigger; params: Record<string, string>; rank: string } | undefined;
+  for (const row of rows) {
+    const trigger = triggerOf(row);
+    const match = trigger.path ? matchApiRoute(trigger.path, segments) : undefined;
+    if (match && (!best || match.rank < best.rank)) best = { trigger, ...match };
+  }
+  return best ? { trigger: best.trigger, params: best.params } : undefined;
 }
 
 export async function listTriggers(

@@ -16,6 +16,7 @@ import * as mcpServers from "./0014-mcp-servers.ts";
 import * as browserScaleOut from "./0015-browser-scale-out.ts";
 import * as knowledgeIndexChanges from "./0016-knowledge-index-changes.ts";
 import * as browserRunHeartbeat from "./0017-browser-run-heartbeat.ts";
+import * as workflowApiTriggers from "./0018-workflow-api-triggers.ts";
 
 /**
  * Every migration, in order. Adding one is a new file and one line here; never edit or
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "0015-browser-scale-out": browserScaleOut,
   "0016-knowledge-index-changes": knowledgeIndexChanges,
   "0017-browser-run-heartbeat": browserRunHeartbeat,
+  "0018-workflow-api-triggers": workflowApiTriggers,
 };
