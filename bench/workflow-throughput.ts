@@ -1,7 +1,8 @@
 /**
- * Workflow throughput: a 3-node workflow (start → template-transform → end) behind its API
- * trigger (Dify's `POST /v1/workflows/run`, blocking, with an app key), every run persisted with
- * its node results, under autocannon at concurrency 16 and 64. Beside it, when n8n is installed
+ * Workflow throughput: a 3-node workflow (start → template-transform → end) behind its api
+ * trigger (`POST /api/apps/<workspace>/bench/run`, which runs it blocking and answers its
+ * outputs, with the workspace's API key), every run persisted with its node results, under
+ * autocannon at concurrency 16 and 64. Beside it, when n8n is installed
  * in a temp folder (N8N_DIR, default $TMPDIR/n8n-bench, see the issue for how to install it), the
  * equivalent n8n workflow (Webhook → Set → Respond to Webhook) with default settings on the same
  * machine in the same run; otherwise Nexus's figures alone. This script never installs n8n.
@@ -105,11 +106,15 @@ async function nexusTarget() {
     return response.json() as Promise<Record<string, unknown>>;
   };
   const imported = (await call("/api/workflows/import", { yaml: dsl })) as { workflow: { id: string } };
-  const { key } = (await call(`/api/workflows/${imported.workflow.id}/app-keys`, {})) as { key: string };
+  const { url } = (await call(`/api/workflows/${imported.workflow.id}/triggers`, {
+    kind: "api",
+    method: "POST",
+    path: "bench/run",
+  })) as { url: string };
   return {
-    url: `${nexus.url}/v1/workflows/run`,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify({ inputs: { name: "bench" }, response_mode: "blocking", user: "bench" }),
+    url: `${nexus.url}${url}`,
+    headers: { authorization: `Bearer ${nexus.key}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "bench" }),
     check: async () => {
       const runs = await fetch(`${nexus.url}/api/workflows/${imported.workflow.id}/runs`, {
         headers: { authorization: `Bearer ${nexus.key}` },
