@@ -119,7 +119,9 @@ export function difyAppRoutes({
     const stop = async (request: FastifyRequest<{ Params: { task_id: string } }>) => {
       const key = await appOf(request);
       // Dify answers success for a task that already ended; so does Nexus.
-      service.stop(key.workspaceId, request.params.task_id);
+      // A task another replica or worker runs is stopped there.
+      if (!service.stop(key.workspaceId, request.params.task_id) && service.reachesOtherProcesses)
+        await service.stopElsewhere(key.workspaceId, request.params.task_id, false);
       return { result: "success" as const };
     };
     app.post("/v1/workflows/tasks/:task_id/stop", { config, schema: stopSchema }, stop);

@@ -448,6 +448,11 @@ export function workflowsRoutes(
         const { workspaceId } = principalOf(request);
         if (service.stop(workspaceId, request.params.runId)) return { result: "success" as const };
         const run = await getRunWithNodes(db, workspaceId, request.params.runId);
+        // Held by another replica or worker: it stops it there (marked stopped if none holds it).
+        if (["running", "paused", "queued"].includes(run.status) && service.reachesOtherProcesses) {
+          await service.stopElsewhere(workspaceId, run.id, true);
+          return { result: "success" as const };
+        }
         throw new NexusError("conflict", `Run '${run.id}' is not running (status: ${run.status})`);
       },
     );
@@ -497,6 +502,7 @@ export function workflowsRoutes(
             200: z.object({ result: z.literal("success") }),
             404: errorSchema,
             409: errorSchema,
+            503: errorSchema,
             ...authErrors,
           },
         },
@@ -510,6 +516,19 @@ export function workflowsRoutes(
         });
         if (answered) return { result: "success" as const };
         const run = await getRunWithNodes(db, workspaceId, request.params.runId);
+        if (run.status === "paused" && service.reachesOtherProcesses) {
+          // Paused on another replica or worker: that process answers it (or a 400, as here).
+          const result = await service.answerElsewhere(workspaceId, run.id, node_id, {
+            ...(action !== undefined ? { action } : {}),
+            values: inputs,
+          });
+          if (result === "done") return { result: "success" as const };
+          if (result === "no-holder")
+            throw new NexusError(
+              "service_unavailable",
+              `No process holds run '${run.id}' now (the one running it is gone); it resumes when recovered, answer it then`,
+            );
+        }
         throw new NexusError(
           "conflict",
           `Run '${run.id}' is not waiting for node '${node_id}' (status: ${run.status})`,

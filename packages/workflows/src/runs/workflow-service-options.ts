@@ -36,6 +36,11 @@ export interface WorkflowServiceOptions {
   heartbeatMs?: number;
   /** How long without a heartbeat before another process takes a run over; default 60 s. */
   staleAfterMs?: number;
+  /**
+   * How long an answer or a stop sent to the process holding a run elsewhere (over a Redis event
+   * bus, from another replica) waits for its reply; default 3 s.
+   */
+  remoteWaitMs?: number;
   /** How long a finished run's events stay replayable in memory; default 60 s. */
   replayRetentionMs?: number;
   onError?: (error: unknown, context: string) => void;

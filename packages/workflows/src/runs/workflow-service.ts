@@ -7,7 +7,7 @@ import type { Graph } from "../graph/graph-types.ts";
 import type { HumanInputAnswer, NodeRegistry } from "../nodes/node-definition.ts";
 import { createNodeRegistry } from "../nodes/registry.ts";
 import { openConversation } from "../store/conversation-repository.ts";
-import { heartbeat, type NewRun } from "../store/run-repository.ts";
+import { heartbeat, markRunStopped, type NewRun } from "../store/run-repository.ts";
 import type { StoredWorkflow, WorkflowSummary } from "../store/workflow-repository.ts";
 import { type DifyEvent, type RunIdentity, workflowStartedEvent } from "./dify-events.ts";
 import { FinishedRunWriter } from "./finished-run-writer.ts";
@@ -16,11 +16,12 @@ import { LiveRun } from "./live-run.ts";
 import { LiveRuns } from "./live-runs.ts";
 import { runQueuedJob } from "./queued-run-worker.ts";
 import { type HumanInputMessage, humanInputTopic, type QueuedRun } from "./queued-runs.ts";
+import { RunControl, type RunControlAction, type RunControlReply } from "./run-control.ts";
 import { dispatchRun } from "./run-dispatch.ts";
 import { executeRun } from "./run-executor.ts";
 import { recoverStaleRuns } from "./run-recovery.ts";
 import type { RunRuntime } from "./run-runtime.ts";
-import type { StartRunRequest, WorkflowServiceOptions } from "./workflow-service-options.ts";
+import { eventBusOf, type StartRunRequest, type WorkflowServiceOptions } from "./workflow-service-options.ts";
 import { WorkflowVersions } from "./workflow-versions.ts";
 
 export type { StartRunRequest, WorkflowServiceOptions } from "./workflow-service-options.ts";
@@ -45,6 +46,8 @@ export class WorkflowService {
   private readonly runtime: RunRuntime;
   /** Human-input requests of dispatched runs answered through here, by their event's index. */
   private readonly answeredOnWorkers = new WeakMap<LiveRun, Set<number>>();
+  /** Answers and stops for runs other processes hold (a Redis event bus shared by replicas). */
+  private readonly control: RunControl | undefined;
   private shuttingDown = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
@@ -71,6 +74,16 @@ export class WorkflowService {
       heartbeat(this.db, this.runnerId).catch((error) => options.onError?.(error, "workflow run heartbeat"));
     }, options.heartbeatMs ?? 10_000);
     this.heartbeatTimer.unref?.();
+    const bus = eventBusOf(options);
+    this.control =
+      bus?.kind === "redis"
+        ? new RunControl(
+            bus,
+            (action) => this.actOnHeldRun(action),
+            options.remoteWaitMs ?? 3_000,
+            (error, context) => options.onError?.(error, context),
+          )
+        : undefined;
   }
 
   /**
@@ -167,6 +180,50 @@ export class WorkflowService {
     return true;
   }
 
+  /** Whether answers and stops can reach runs that other processes (replicas, workers) hold. */
+  get reachesOtherProcesses(): boolean {
+    return this.control !== undefined;
+  }
+
+  /**
+   * Answers a human-input node of a run another process holds: "done", "not-waiting" (nothing
+   * waits for that node), or "no-holder" (no process answered: the one that held it is gone).
+   * Throws the holder's 400 when the answer does not fit the form.
+   */
+  async answerElsewhere(
+    workspaceId: string,
+    runId: string,
+    nodeId: string,
+    answer: HumanInputAnswer,
+  ): Promise<"done" | "not-waiting" | "no-holder"> {
+    if (!this.control) return "no-holder";
+    const result = await this.control.send({ kind: "answer", workspaceId, id: runId, nodeId, answer });
+    return result === "invalid" ? "not-waiting" : result;
+  }
+
+  /**
+   * Stops a run (by run id or task id) another process holds. When none holds it (its process
+   * is gone) and `markUnheld`, the run id's row is marked stopped so that nobody resumes it.
+   */
+  async stopElsewhere(workspaceId: string, id: string, markUnheld: boolean): Promise<"done" | "no-holder"> {
+    const result = this.control ? await this.control.send({ kind: "stop", workspaceId, id }) : "no-holder";
+    if (result === "no-holder" && markUnheld) await markRunStopped(this.db, workspaceId, id);
+    return result === "no-holder" ? "no-holder" : "done";
+  }
+
+  /** Answers or stops a run this process executes (not one it only follows on a worker). */
+  private actOnHeldRun(action: RunControlAction): RunControlReply | undefined {
+    const run = this.runs.find(action.id);
+    if (!run || run.workspaceId !== action.workspaceId || run.finished) return undefined;
+    if (this.runtime.dispatched.has(run)) return undefined;
+    if (action.kind === "stop") {
+      run.controller.abort(new Error("The run was stopped"));
+      return { result: "done" };
+    }
+    const answered = this.runtime.humanInput.answer(run.identity.runId, action.nodeId, action.answer);
+    return { result: answered ? "done" : "not-waiting" };
+  }
+
   /**
    * Validates the request and starts the run; returns at once with the live run to follow.
    * Bad inputs throw a 400 before anything is stored.
@@ -225,6 +282,7 @@ export class WorkflowService {
   /** Stops every run of this process and waits for them to record their end. */
   async close(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.control?.close();
     this.shuttingDown = true;
     const { dispatched, followed, suspending } = this.runtime;
     // Runs dispatched to workers go on there; only this process's own runs are stopped and awaited.

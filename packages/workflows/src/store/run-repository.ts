@@ -335,6 +335,22 @@ export async function failOrphanedRuns(
   return Number(result.numUpdatedRows);
 }
 
+/** Stops an unfinished run that no process holds (its process is gone), so nobody resumes it; false if it had ended. */
+export async function markRunStopped(
+  db: Kysely<Database>,
+  workspaceId: string,
+  runId: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("workflow_runs")
+    .set({ status: "stopped", error: "The run was stopped", finished_at: new Date().toISOString() })
+    .where("id", "=", runId)
+    .where("workspace_id", "=", workspaceId)
+    .where("finished_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function setRunStatus(db: Kysely<Database>, runId: string, status: string): Promise<void> {
   await db
     .updateTable("workflow_runs")
