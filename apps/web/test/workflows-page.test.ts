@@ -139,6 +139,23 @@ workflow:
     expect(await runOutputs(page)).toEqual({ approved: "ship it" });
     await expect.poll(() => form.count()).toBe(0);
     await page.locator('.wf-trace[data-run-status="succeeded"]').waitFor();
+
+    // A run left waiting (the page reloaded) and opened again from the history shows its form.
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await form.waitFor({ timeout: 20_000 });
+    await page.reload();
+    await page.locator(".react-flow__node").first().waitFor();
+    expect(await form.count()).toBe(0);
+    const history = page.locator(".wf-history");
+    await history.locator("summary").click();
+    await expect.poll(() => history.locator(".wf-history-item").count()).toBe(2);
+    await history.locator(".wf-history-item", { hasText: "paused" }).click();
+    await form.waitFor();
+    await form.getByText("Approve the draft?").waitFor();
+    await form.getByLabel(/^comment/).fill("not yet");
+    await form.getByRole("button", { name: "Reject" }).click();
+    expect(await runOutputs(page)).toEqual({ rejected: "not yet" });
+    await expect.poll(() => form.count()).toBe(0);
     expect(unexpectedProblems(problems)).toEqual([]);
   });
 

@@ -137,6 +137,25 @@ export function useWorkflowRun(workflowId: string) {
   const show = useCallback((view: RunView) => {
     controller.current?.abort();
     setRun(view);
+    const { runId } = view;
+    if (!runId || (view.status !== "running" && view.status !== "paused")) return;
+    // Still going, or waiting for a person: follow it from its first event, so the trace goes on
+    // live and a pending human-input form shows (and can be answered) here.
+    const abort = new AbortController();
+    controller.current = abort;
+    let followed: RunView = { ...emptyRun(), runId };
+    workflowApi
+      .follow(
+        runId,
+        (event) => {
+          followed = applyEvent(followed, event);
+          setRun(followed);
+        },
+        abort.signal,
+      )
+      .catch(() => {
+        // Not running here any more (or ended meanwhile): the stored view stays.
+      });
   }, []);
 
   return { run, start, stop, show, clear: () => setRun(null) };

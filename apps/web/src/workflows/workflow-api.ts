@@ -77,6 +77,15 @@ export const workflowApi = {
     if (!response.ok || !response.body) throw await apiErrorOf(response);
     await readEvents(response.body, onEvent);
   },
+
+  /** Follows a run still going, its events from the first, until it ends (409 when it is not running). */
+  async follow(runId: string, onEvent: (event: WorkflowEvent) => void, signal?: AbortSignal): Promise<void> {
+    const response = await fetch(`/api/workflow-runs/${encodeURIComponent(runId)}/events?after=0`, {
+      ...(signal ? { signal } : {}),
+    });
+    if (!response.ok || !response.body) throw await apiErrorOf(response);
+    await readEvents(response.body, onEvent);
+  },
 };
 
 /** Splits an SSE body into frames and hands on each `data:` JSON (pings carry none). */
