@@ -212,6 +212,11 @@ describe.each([
     expect((await server.call("/api/apps/ai-workflow/private/1", { method: "POST", key, json })).status).toBe(
       200,
     );
+    // Any role of the workspace may call its routes.
+    const member = await server.key("ai-workflow", "member");
+    expect(
+      (await server.call("/api/apps/ai-workflow/private/2", { method: "POST", key: member, json })).status,
+    ).toBe(200);
     const foreign = await server.call("/api/apps/ai-workflow/private/1", {
       method: "POST",
       key: otherKey,
