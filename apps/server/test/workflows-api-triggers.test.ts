@@ -124,6 +124,9 @@ describe.each([
     const got = await server.call("/api/apps/ai-workflow/people/Grace?id=7&count=2", { key });
     expect(got.status).toBe(200);
     expect(await got.json()).toEqual({ id: "7", lang: "", name: "Grace", count: 2 });
+    // A HEAD is not a GET: it starts no run (the count below stays at two).
+    const head = await server.call("/api/apps/ai-workflow/people/Grace", { method: "HEAD", key });
+    expect(head.status).toBe(404);
 
     const runs = (await (await server.call(`/api/workflows/${workflowId}/runs`, { key })).json()) as {
       data: Array<{ triggeredFrom: string }>;

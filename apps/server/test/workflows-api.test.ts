@@ -326,18 +326,18 @@ describe.each(serverBackends)("workflows API on $store (redis: $redis)", (backen
     expect(early.status).toBe(200);
     expect(["running", "queued"]).toContain(((await early.json()) as { run: { status: string } }).run.status);
     controller.abort();
-    const resumed = server.call(`/api/workflow-runs/${started.workflow_run_id}/events`, {
+    // Connected (headers in) before the stop, so the stream it resumes is the live one.
+    const resumed = await server.call(`/api/workflow-runs/${started.workflow_run_id}/events`, {
       key,
       headers: { "last-event-id": "1" },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const stop = await server.call(`/api/workflow-runs/${started.workflow_run_id}/stop`, {
       method: "POST",
       key,
       json: {},
     });
     expect(await stop.json()).toEqual({ result: "success" });
-    const events = await difyEvents(await resumed);
+    const events = await difyEvents(resumed);
     expect(events[0]?._id).toBe(2);
     expect(events.map((event) => event.event)).not.toContain("workflow_started");
     expect(events.at(-1)).toMatchObject({ event: "workflow_finished", data: { status: "stopped" } });

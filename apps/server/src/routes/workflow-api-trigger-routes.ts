@@ -28,6 +28,8 @@ export function workflowApiTriggerRoutes(options: {
     app.route({
       method: [...apiTriggerMethods],
       url: `${apiTriggerPrefix}/:workspace/*`,
+      // Fastify would answer HEAD by running the GET handler: a HEAD must not start a run.
+      exposeHeadRoute: false,
       schema: {
         tags: ["workflows"],
         summary: "An api trigger's route: runs its workflow and answers with the run's outputs",
