@@ -3,7 +3,11 @@ import {
   type OpenAITestServer,
   startOpenAITestServer,
 } from "../../../packages/gateway/src/testing/openai-test-server.ts";
-import { buildDefinition, dslOf } from "../../../packages/workflows/src/testing/graph-builder.ts";
+import {
+  approvalDefinition,
+  buildDefinition,
+  dslOf,
+} from "../../../packages/workflows/src/testing/graph-builder.ts";
 import { errorOf, serverBackends, startTestServer, type TestServer } from "./test-server.ts";
 import { difyEvents, fixture } from "./workflows-helpers.ts";
 
@@ -354,31 +358,7 @@ describe.each(serverBackends)("workflows API on $store (redis: $redis)", (backen
   });
 
   it("answers a paused human-input node over HTTP, and rolls a saved edit back in one call", async () => {
-    const definition = buildDefinition(
-      [
-        ["s", { type: "start", variables: [] }],
-        [
-          "ask",
-          {
-            type: "human-input",
-            title: "Approve",
-            form_content: "Approve the draft?",
-            inputs: [{ output_variable_name: "comment", type: "paragraph", required: true }],
-            user_actions: [
-              { id: "approve", title: "Approve" },
-              { id: "reject", title: "Reject" },
-            ],
-          },
-        ],
-        ["yes", { type: "end", outputs: [{ variable: "approved", value_selector: ["ask", "comment"] }] }],
-        ["no", { type: "end", outputs: [{ variable: "rejected", value_selector: ["ask", "comment"] }] }],
-      ],
-      [
-        ["s", "ask"],
-        ["ask", "yes", "approve"],
-        ["ask", "no", "reject"],
-      ],
-    );
+    const definition = approvalDefinition();
     const imported = await server.call("/api/workflows/import", {
       method: "POST",
       key,

@@ -20,7 +20,7 @@ import {
   uniqueName,
 } from "../../../core/src/testing/test-databases.ts";
 import { getRunWithNodes } from "../store/run-repository.ts";
-import { buildDefinition, dslOf, httpCallDefinition } from "../testing/graph-builder.ts";
+import { approvalDefinition, buildDefinition, dslOf, httpCallDefinition } from "../testing/graph-builder.ts";
 import { WorkflowService } from "./workflow-service.ts";
 
 const workerScript = path.join(import.meta.dirname, "../testing/workflow-worker-child.ts");
@@ -99,31 +99,7 @@ describe("workflow runs on worker processes (Redis, PostgreSQL)", () => {
   it("a run paused at a human-input node on a worker is answered through this process", {
     timeout: 30_000,
   }, async () => {
-    const definition = buildDefinition(
-      [
-        ["s", { type: "start", variables: [] }],
-        [
-          "ask",
-          {
-            type: "human-input",
-            title: "Approve",
-            form_content: "Approve the draft?",
-            inputs: [{ output_variable_name: "comment", type: "paragraph", required: true }],
-            user_actions: [
-              { id: "approve", title: "Approve" },
-              { id: "reject", title: "Reject" },
-            ],
-          },
-        ],
-        ["yes", { type: "end", outputs: [{ variable: "approved", value_selector: ["ask", "comment"] }] }],
-        ["no", { type: "end", outputs: [{ variable: "rejected", value_selector: ["ask", "comment"] }] }],
-      ],
-      [
-        ["s", "ask"],
-        ["ask", "yes", "approve"],
-        ["ask", "no", "reject"],
-      ],
-    );
+    const definition = approvalDefinition();
     const { workflow } = await service.importWorkflow(workspace, dslOf(definition));
     const live = await service.start(workspace, workflow.id, {
       inputs: {},

@@ -4,7 +4,7 @@ import { freshStoreOptions } from "../../../core/src/testing/test-databases.ts";
 import { getRunWithNodes, listRuns } from "../store/run-repository.ts";
 import { getWorkflow, listWorkflows, listWorkflowVersions } from "../store/workflow-repository.ts";
 import { readDifyFixture } from "../testing/dify-fixtures.ts";
-import { buildDefinition, dslOf } from "../testing/graph-builder.ts";
+import { approvalDefinition, buildDefinition, dslOf } from "../testing/graph-builder.ts";
 import { WorkflowService } from "./workflow-service.ts";
 
 /** The service over each store: the same behaviour on SQLite and PostgreSQL. */
@@ -205,31 +205,7 @@ describe.each(["sqlite", "postgres"] as const)("workflow service on %s", (kind) 
   });
 
   it("pauses at a human-input node until answered, then follows the chosen action", async () => {
-    const definition = buildDefinition(
-      [
-        ["s", { type: "start", variables: [] }],
-        [
-          "ask",
-          {
-            type: "human-input",
-            title: "Approve",
-            form_content: "Approve the draft?",
-            inputs: [{ output_variable_name: "comment", type: "paragraph", required: true }],
-            user_actions: [
-              { id: "approve", title: "Approve" },
-              { id: "reject", title: "Reject" },
-            ],
-          },
-        ],
-        ["yes", { type: "end", outputs: [{ variable: "approved", value_selector: ["ask", "comment"] }] }],
-        ["no", { type: "end", outputs: [{ variable: "rejected", value_selector: ["ask", "comment"] }] }],
-      ],
-      [
-        ["s", "ask"],
-        ["ask", "yes", "approve"],
-        ["ask", "no", "reject"],
-      ],
-    );
+    const definition = approvalDefinition();
     const { workflow } = await service.importWorkflow(workspace, dslOf(definition));
     const live = await service.start(workspace, workflow.id, {
       inputs: {},

@@ -34,6 +34,38 @@ export function buildDefinition(
 }
 
 /**
+ * start → a human-input node `ask` ("Approve the draft?", a required `comment`, actions approve and
+ * reject) → end `yes` (output `approved`) or end `no` (output `rejected`), each the comment.
+ */
+export function approvalDefinition(): WorkflowDefinition {
+  return buildDefinition(
+    [
+      ["s", { type: "start", variables: [] }],
+      [
+        "ask",
+        {
+          type: "human-input",
+          title: "Approve",
+          form_content: "Approve the draft?",
+          inputs: [{ output_variable_name: "comment", type: "paragraph", required: true }],
+          user_actions: [
+            { id: "approve", title: "Approve" },
+            { id: "reject", title: "Reject" },
+          ],
+        },
+      ],
+      ["yes", { type: "end", outputs: [{ variable: "approved", value_selector: ["ask", "comment"] }] }],
+      ["no", { type: "end", outputs: [{ variable: "rejected", value_selector: ["ask", "comment"] }] }],
+    ],
+    [
+      ["s", "ask"],
+      ["ask", "yes", "approve"],
+      ["ask", "no", "reject"],
+    ],
+  );
+}
+
+/**
  * start → one http-request node `call` (no body, no auth) → end with its `body`: the workflow the
  * durability, worker and scale-out checks run. `startVariables` are text inputs of the start node.
  */
