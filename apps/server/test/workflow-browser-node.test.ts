@@ -20,7 +20,7 @@ let kit: BrowserTestKit;
 let service: WorkflowService;
 
 beforeAll(async () => {
-  kit = await startBrowserTestKit({ navigationTimeoutMs: 10_000 });
+  kit = await startBrowserTestKit();
   // With the session states a moved run rebuilds its sessions from (browser-workers.test.ts).
   service = new WorkflowService({
     db: kit.db,

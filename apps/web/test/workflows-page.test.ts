@@ -353,8 +353,16 @@ workflow:
     await settings.getByLabel("Variables 1 source").fill(`${eachId}.item`);
     await settings.getByLabel("Template (Jinja2)").fill("item {{ arg1 }}");
     const lineId = await idOf("Line");
-    await canvasNode(page, "Each").click({ position: { x: 30, y: 12 } });
-    await settings.getByLabel("Output of each round").fill(`${lineId}.output`);
+    // Selecting the iteration by its title bar: a click can land while the canvas is still
+    // settling after the added child (seen under load), so click until its settings show.
+    const eachRound = settings.getByLabel("Output of each round");
+    await expect
+      .poll(async () => {
+        await canvasNode(page, "Each").click({ position: { x: 30, y: 12 } });
+        return eachRound.isVisible();
+      })
+      .toBe(true);
+    await eachRound.fill(`${lineId}.output`);
     await canvasNode(page, "End").click();
     await settings.getByLabel("Outputs 1 source").fill(`${eachId}.output`);
 

@@ -10,7 +10,7 @@ let internal: TestSites;
 let sessionId: string;
 
 beforeAll(async () => {
-  kit = await startBrowserTestKit({ navigationTimeoutMs: 10_000 });
+  kit = await startBrowserTestKit();
   internal = await startTestSites();
   await updateBrowserSettings(kit.db, kit.workspaceId, { allowUrls: [`${kit.sites.origin}/*`] });
   sessionId = (await kit.browser.openSession(kit.context())).id;

@@ -59,7 +59,8 @@ export async function startBrowserTestKit(
     dataDir: dir,
     defaultModel: `double/${model.model}`,
     maxSessions: options.maxSessions ?? 3,
-    navigationTimeoutMs: options.navigationTimeoutMs ?? 2_000,
+    // 10 s: a local test page took over 2 s to load on a loaded 2-core CI machine.
+    navigationTimeoutMs: options.navigationTimeoutMs ?? 10_000,
     log: (line) => logs.push(line.message),
   });
   const kit: BrowserTestKit = {
