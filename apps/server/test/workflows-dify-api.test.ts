@@ -29,6 +29,12 @@ describe("Dify app API", () => {
     expect(appKey).toMatch(/^app-/);
     return { workflowId: workflow.id, appKey, keyId: id };
   };
+  /** basic_chatflow.yml with its empty model set to `model` of the OpenAI-compatible double. */
+  const chatflowOn = (model: string) =>
+    fixture("basic_chatflow.yml").replace(
+      /name: ''\n(\s+)provider: ''/,
+      `name: ${model}\n$1provider: openai`,
+    );
   const dify = (path: string, appKey: string, json?: unknown, method = "POST") =>
     server.call(path, { method, json, headers: { authorization: `Bearer ${appKey}` } });
 
@@ -111,13 +117,7 @@ describe("Dify app API", () => {
   });
 
   it("POST /v1/chat-messages keeps the conversation, blocking and streaming", async () => {
-    const { appKey } = await publish(
-      "basic_chatflow.yml",
-      fixture("basic_chatflow.yml").replace(
-        /name: ''\n(\s+)provider: ''/,
-        "name: gpt-3.5-turbo\n$1provider: openai",
-      ),
-    );
+    const { appKey } = await publish("basic_chatflow.yml", chatflowOn("gpt-3.5-turbo"));
     const first = await dify("/v1/chat-messages", appKey, {
       query: "hello",
       inputs: {},
@@ -152,12 +152,10 @@ describe("Dify app API", () => {
   });
 
   it("basic_chatflow with a failing model and a default value ends partial-succeeded with the fallback", async () => {
-    const yaml = fixture("basic_chatflow.yml")
-      .replace(/name: ''\n(\s+)provider: ''/, "name: broken\n$1provider: openai")
-      .replace(
-        "type: llm",
-        "type: llm\n        error_strategy: default-value\n        default_value:\n        - key: text\n          type: string\n          value: fallback response",
-      );
+    const yaml = chatflowOn("broken").replace(
+      "type: llm",
+      "type: llm\n        error_strategy: default-value\n        default_value:\n        - key: text\n          type: string\n          value: fallback response",
+    );
     const { appKey } = await publish("basic_chatflow.yml", yaml);
     const events = await difyEvents(
       await dify("/v1/chat-messages", appKey, {
@@ -207,13 +205,7 @@ describe("Dify app API", () => {
   });
 
   it("POST /v1/chat-messages/:task_id/stop stops a streaming chat message", async () => {
-    const { appKey } = await publish(
-      "basic_chatflow.yml",
-      fixture("basic_chatflow.yml").replace(
-        /name: ''\n(\s+)provider: ''/,
-        "name: slow-model\n$1provider: openai",
-      ),
-    );
+    const { appKey } = await publish("basic_chatflow.yml", chatflowOn("slow-model"));
     const response = await dify("/v1/chat-messages", appKey, {
       query: "take your time",
       inputs: {},
